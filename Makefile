@@ -1,0 +1,37 @@
+# Every target runs in .venv and creates it first when it is missing, so a fresh clone needs nothing else.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+ARGS   ?=
+
+.PHONY: install train sweep test lint format clean
+
+install: $(STAMP)
+
+# torch first, pinned: its CPU wheel lies on this machine; an unpinned torch would pull the CUDA build.
+$(STAMP): pyproject.toml
+	python3.11 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+train: $(STAMP)
+	$(VENV)/bin/rmexp-train $(ARGS)
+
+sweep: $(STAMP)
+	$(VENV)/bin/rmexp-train --multirun $(ARGS)
+
+test: $(STAMP)
+	$(PY) -m pytest $(ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check rmexp tests
+	$(VENV)/bin/ruff format --check rmexp tests
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format rmexp tests
+	$(VENV)/bin/ruff check --fix rmexp tests
+
+clean:
+	rm -rf outputs multirun .pytest_cache

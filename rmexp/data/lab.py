@@ -1,0 +1,244 @@
+"""The synthetic preference lab: human-like feedback with a known right answer.
+
+Real preference data carries no ground truth, so nothing measured on it can separate "the RM learned
+quality" from "the RM learned what annotators reward by mistake" (length, above all). The lab draws
+prompts and responses from real English words, gives every word a hidden per-topic quality weight,
+and defines the gold reward as the mean weight of a response's words, independent of its length by
+construction. Simulated annotators then see a utility
+
+    u = gold + beta_len * log(length) + noise
+
+and produce all three label types from the same responses: pairwise choices (Bradley-Terry on u),
+1-10 ratings from annotators with their own scale and offset, and rankings of K responses
+(Plackett-Luce on u). Every example keeps its gold reward and lengths; the test split is labelled
+by gold, so test accuracy is accuracy against the truth.
+"""
+
+from dataclasses import dataclass, field
+from importlib.resources import files
+from typing import Annotated
+
+import numpy as np
+from pydantic import Field, model_validator
+from pydantic.dataclasses import dataclass as validated_dataclass
+
+PositiveInt = Annotated[int, Field(gt=0)]
+NonNegativeFloat = Annotated[float, Field(ge=0)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+
+TOPICS = (
+    "music", "history", "cooking", "travel", "health", "finance", "science", "sports",
+    "law", "art", "nature", "technology", "education", "politics", "fashion", "film",
+)  # fmt: skip
+INSTRUCTIONS = ("explain", "describe", "discuss", "summarize", "review", "outline", "compare", "analyze")
+SPLITS = ("train", "val", "test")
+
+
+@validated_dataclass(frozen=True, config={"extra": "forbid"})
+class LabSpec:
+    """Every knob of the lab. Validated on construction, so a bad override fails naming its field."""
+
+    num_topics: Annotated[int, Field(ge=1, le=len(TOPICS))] = 4
+    vocab_size: Annotated[int, Field(ge=10, le=4000)] = 400
+    num_prompts: Annotated[int, Field(ge=10)] = 800
+    responses_per_prompt: Annotated[int, Field(ge=2)] = 8
+    pairs_per_prompt: PositiveInt = 6
+    lists_per_prompt: PositiveInt = 2
+    list_size: Annotated[int, Field(ge=2)] = 4
+    length_min: PositiveInt = 4
+    length_max: PositiveInt = 32
+    helpful_fraction: Fraction = 0.25
+    harmful_fraction: Fraction = 0.25
+    quality_spread: NonNegativeFloat = 1.5
+    beta_len: NonNegativeFloat = 0.1
+    noise_std: NonNegativeFloat = 0.1
+    temperature: Annotated[float, Field(gt=0)] = 0.1
+    num_annotators: PositiveInt = 5
+    annotator_scale_spread: NonNegativeFloat = 0.3
+    annotator_offset_spread: NonNegativeFloat = 1.0
+    rating_noise_std: NonNegativeFloat = 0.5
+    val_fraction: Annotated[float, Field(ge=0, lt=1)] = 0.1
+    test_fraction: Annotated[float, Field(gt=0, lt=1)] = 0.2
+    seed: int = 0
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "LabSpec":
+        if self.length_min > self.length_max:
+            raise ValueError(f"length_min ({self.length_min}) must be <= length_max ({self.length_max})")
+        if self.helpful_fraction + self.harmful_fraction > 1:
+            raise ValueError("helpful_fraction + harmful_fraction must be <= 1")
+        if self.list_size > self.responses_per_prompt:
+            raise ValueError(
+                f"list_size ({self.list_size}) must be <= responses_per_prompt ({self.responses_per_prompt})"
+            )
+        if self.val_fraction + self.test_fraction >= 1:
+            raise ValueError("val_fraction + test_fraction must leave a training split (sum < 1)")
+        return self
+
+
+@dataclass
+class LabData:
+    """One draw of the lab: prompts, responses with gold rewards, and the three label types.
+
+    Responses are indexed globally; pairs, ratings and rankings refer to them by index, so the three
+    views share the very same responses.
+    """
+
+    spec: LabSpec
+    words: list[str]
+    word_weights: np.ndarray  # [num_topics, vocab_size]: hidden quality of each word per topic
+    prompts: list[str]
+    prompt_topic: np.ndarray
+    prompt_split: np.ndarray  # index into SPLITS
+    responses: list[str]
+    response_prompt: np.ndarray
+    response_length: np.ndarray
+    response_gold: np.ndarray
+    response_utility: np.ndarray  # what annotators perceive, before per-annotation noise
+    pairs: np.ndarray  # [n, 2] response indices (chosen, rejected) as labelled
+    ratings: np.ndarray  # [n_responses] 1-10
+    rating_annotator: np.ndarray
+    rankings: np.ndarray  # [n, K] response indices, best first
+    extras: dict = field(default_factory=dict)
+
+    def split_of_response(self, response_index: np.ndarray) -> np.ndarray:
+        return self.prompt_split[self.response_prompt[response_index]]
+
+
+def load_words() -> list[str]:
+    """Real English words (the most frequent whole words of a BERT vocabulary), one per line."""
+    return files("rmexp.assets").joinpath("english_words.txt").read_text().split()
+
+
+def gold_reward(word_weights: np.ndarray, topic: int, word_ids: np.ndarray) -> float:
+    """The mean hidden weight of the response's words for the prompt's topic: length-free by construction."""
+    return float(word_weights[topic, word_ids].mean())
+
+
+def generate(spec: LabSpec) -> LabData:
+    """Draw the whole lab from `spec.seed`; the same spec gives byte-identical data."""
+    rng = np.random.default_rng(spec.seed)
+    reserved = set(TOPICS) | set(INSTRUCTIONS)
+    pool = [w for w in load_words() if w not in reserved]
+    words = [pool[i] for i in rng.choice(len(pool), size=spec.vocab_size, replace=False)]
+    topics = TOPICS[: spec.num_topics]
+
+    # Each (topic, word) is helpful, harmful or neutral filler, with a magnitude in [0.5, 1.5].
+    kind = rng.choice(
+        [1.0, -1.0, 0.0],
+        size=(spec.num_topics, spec.vocab_size),
+        p=[spec.helpful_fraction, spec.harmful_fraction, 1 - spec.helpful_fraction - spec.harmful_fraction],
+    )
+    word_weights = kind * rng.uniform(0.5, 1.5, size=kind.shape)
+
+    prompt_topic = rng.integers(spec.num_topics, size=spec.num_prompts)
+    prompt_split = _split_prompts(rng, spec)
+    prompts = [
+        f"{INSTRUCTIONS[rng.integers(len(INSTRUCTIONS))]} {topics[t]} {' '.join(rng.choice(words, size=2))}"
+        for t in prompt_topic
+    ]
+
+    # A response's latent skill tilts its word choice towards the topic's helpful words (or harmful
+    # ones when negative), which spreads gold rewards without tying them to length.
+    n_responses = spec.num_prompts * spec.responses_per_prompt
+    response_prompt = np.repeat(np.arange(spec.num_prompts), spec.responses_per_prompt)
+    response_length = rng.integers(spec.length_min, spec.length_max + 1, size=n_responses)
+    skill = rng.normal(0.0, spec.quality_spread, size=n_responses)
+    responses, response_gold = [], np.empty(n_responses)
+    for i in range(n_responses):
+        topic = prompt_topic[response_prompt[i]]
+        logits = skill[i] * word_weights[topic]
+        probs = np.exp(logits - logits.max())
+        word_ids = rng.choice(spec.vocab_size, size=response_length[i], p=probs / probs.sum())
+        responses.append(" ".join(words[j] for j in word_ids))
+        response_gold[i] = gold_reward(word_weights, topic, word_ids)
+    utility = response_gold + spec.beta_len * np.log(response_length)
+
+    is_test = prompt_split[response_prompt] == SPLITS.index("test")
+    pairs = _pairwise_labels(rng, spec, utility, response_gold, is_test)
+    ratings, rating_annotator = _ratings(rng, spec, utility)
+    rankings = _rankings(rng, spec, utility, response_gold, is_test)
+
+    return LabData(
+        spec=spec,
+        words=words,
+        word_weights=word_weights,
+        prompts=prompts,
+        prompt_topic=prompt_topic,
+        prompt_split=prompt_split,
+        responses=responses,
+        response_prompt=response_prompt,
+        response_length=response_length,
+        response_gold=response_gold,
+        response_utility=utility,
+        pairs=pairs,
+        ratings=ratings,
+        rating_annotator=rating_annotator,
+        rankings=rankings,
+    )
+
+
+def _split_prompts(rng: np.random.Generator, spec: LabSpec) -> np.ndarray:
+    """Split by prompt, so that no prompt (and none of its responses) sits in two splits."""
+    order = rng.permutation(spec.num_prompts)
+    n_test = max(1, round(spec.test_fraction * spec.num_prompts))
+    n_val = round(spec.val_fraction * spec.num_prompts)
+    split = np.zeros(spec.num_prompts, dtype=np.int64)
+    split[order[:n_test]] = SPLITS.index("test")
+    split[order[n_test : n_test + n_val]] = SPLITS.index("val")
+    return split
+
+
+def _noisy(rng: np.random.Generator, spec: LabSpec, utility: np.ndarray) -> np.ndarray:
+    """Each annotation sees the utility through fresh noise."""
+    return utility + rng.normal(0.0, spec.noise_std, size=utility.shape)
+
+
+def _pairwise_labels(
+    rng: np.random.Generator, spec: LabSpec, utility: np.ndarray, gold: np.ndarray, is_test: np.ndarray
+) -> np.ndarray:
+    """Distinct response pairs per prompt; P(first chosen) = sigmoid((u_a - u_b) / temperature)."""
+    first, second = np.triu_indices(spec.responses_per_prompt, k=1)
+    n_pairs = min(spec.pairs_per_prompt, len(first))
+    rows = []
+    for prompt in range(spec.num_prompts):
+        picked = rng.choice(len(first), size=n_pairs, replace=False)
+        offset = prompt * spec.responses_per_prompt
+        a, b = first[picked] + offset, second[picked] + offset
+        delta = (_noisy(rng, spec, utility[a]) - _noisy(rng, spec, utility[b])) / spec.temperature
+        a_wins = rng.random(n_pairs) < 1.0 / (1.0 + np.exp(-delta))
+        a_wins = np.where(is_test[a], gold[a] > gold[b], a_wins)
+        rows.append(np.where(a_wins[:, None], np.stack([a, b], 1), np.stack([b, a], 1)))
+    return np.concatenate(rows)
+
+
+def _ratings(rng: np.random.Generator, spec: LabSpec, utility: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A 1-10 rating per response from one of A annotators, each with a private scale and offset.
+
+    The rating maps the utility (standardised over the lab) to 5.5 + 2 * scale_a * z + offset_a + noise:
+    annotators agree on the order but not on the numbers, which is what makes pointwise labels noisy.
+    """
+    scale = np.exp(rng.normal(0.0, spec.annotator_scale_spread, size=spec.num_annotators))
+    offset = rng.normal(0.0, spec.annotator_offset_spread, size=spec.num_annotators)
+    annotator = rng.integers(spec.num_annotators, size=utility.shape[0])
+    z = (_noisy(rng, spec, utility) - utility.mean()) / (utility.std() + 1e-12)
+    raw = 5.5 + 2.0 * scale[annotator] * z + offset[annotator]
+    raw += rng.normal(0.0, spec.rating_noise_std, size=raw.shape)
+    return np.clip(np.rint(raw), 1, 10), annotator
+
+
+def _rankings(
+    rng: np.random.Generator, spec: LabSpec, utility: np.ndarray, gold: np.ndarray, is_test: np.ndarray
+) -> np.ndarray:
+    """K responses per list, ranked by Plackett-Luce on u / temperature (sorting u/T + Gumbel noise)."""
+    rows = []
+    for prompt in range(spec.num_prompts):
+        offset = prompt * spec.responses_per_prompt
+        for _ in range(spec.lists_per_prompt):
+            members = rng.choice(spec.responses_per_prompt, size=spec.list_size, replace=False) + offset
+            if is_test[members[0]]:
+                scores = gold[members]
+            else:
+                scores = _noisy(rng, spec, utility[members]) / spec.temperature + rng.gumbel(size=spec.list_size)
+            rows.append(members[np.argsort(-scores, kind="stable")])
+    return np.stack(rows)

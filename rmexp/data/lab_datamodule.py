@@ -1,0 +1,76 @@
+"""The lab as a LightningDataModule: draws the lab once and serves the view the loss asks for."""
+
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, Field, validate_call
+from pytorch_lightning import LightningDataModule
+from torch.utils.data import DataLoader
+from transformers import PreTrainedTokenizerBase
+
+from rmexp.data.lab import SPLITS, LabData, LabSpec, generate
+from rmexp.data.pairwise_dataset import PairwiseCollator, PairwiseDataset
+from rmexp.data.records import PreferencePair
+
+View = Literal["pairwise"]
+
+
+def lab_pairs(lab: LabData, split: str) -> list[PreferencePair]:
+    """The labelled pairs of one split (labelled by gold on test), with both responses' gold rewards."""
+    in_split = lab.split_of_response(lab.pairs[:, 0]) == SPLITS.index(split)
+    return [
+        PreferencePair(
+            prompt=lab.prompts[lab.response_prompt[chosen]],
+            chosen=lab.responses[chosen],
+            rejected=lab.responses[rejected],
+            chosen_gold=float(lab.response_gold[chosen]),
+            rejected_gold=float(lab.response_gold[rejected]),
+        )
+        for chosen, rejected in lab.pairs[in_split]
+    ]
+
+
+class LabDataModule(LightningDataModule):
+    @validate_call(config=ConfigDict(arbitrary_types_allowed=True))
+    def __init__(
+        self,
+        lab: LabSpec,
+        tokenizer: PreTrainedTokenizerBase,
+        view: View = "pairwise",
+        batch_size: Annotated[int, Field(gt=0)] = 32,
+        eval_batch_size: Annotated[int, Field(gt=0)] = 128,
+        max_length: Annotated[int, Field(gt=4)] = 128,
+        num_workers: Annotated[int, Field(ge=0)] = 0,
+    ):
+        super().__init__()
+        self.spec, self.tokenizer, self.view = lab, tokenizer, view
+        self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
+        self.max_length, self.num_workers = max_length, num_workers
+        self.collate = PairwiseCollator(tokenizer.pad_token_id)
+        self.datasets: dict[str, PairwiseDataset] = {}
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.datasets:
+            return
+        lab = generate(self.spec)
+        self.datasets = {
+            split: PairwiseDataset(lab_pairs(lab, split), self.tokenizer, self.max_length) for split in SPLITS
+        }
+
+    def _loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
+        return DataLoader(
+            self.datasets[split],
+            batch_size=batch_size,
+            shuffle=shuffle,
+            collate_fn=self.collate,
+            num_workers=self.num_workers,
+            persistent_workers=self.num_workers > 0,
+        )
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", self.batch_size, shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("val", self.eval_batch_size, shuffle=False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader("test", self.eval_batch_size, shuffle=False)

@@ -1,0 +1,66 @@
+"""The pairwise view: (prompt, chosen, rejected) examples and the batch that scores both in one pass."""
+
+import torch
+from torch.utils.data import Dataset
+from transformers import PreTrainedTokenizerBase
+
+from rmexp.data.encoding import encode_responses
+from rmexp.data.records import PreferencePair
+
+
+class PairwiseDataset(Dataset):
+    """Tokenized once up front; each item holds both responses' ids and their lengths in tokens."""
+
+    def __init__(self, pairs: list[PreferencePair], tokenizer: PreTrainedTokenizerBase, max_length: int):
+        prompts = [pair.prompt for pair in pairs]
+        chosen = encode_responses(tokenizer, prompts, [pair.chosen for pair in pairs], max_length)
+        rejected = encode_responses(tokenizer, prompts, [pair.rejected for pair in pairs], max_length)
+        self.items = [
+            {
+                "chosen_ids": c.input_ids,
+                "rejected_ids": r.input_ids,
+                "lengths": (c.response_tokens, r.response_tokens),
+                "gold": (pair.chosen_gold, pair.rejected_gold),
+            }
+            for pair, c, r in zip(pairs, chosen, rejected, strict=True)
+        ]
+        self.truncated = sum(c.truncated or r.truncated for c, r in zip(chosen, rejected, strict=True))
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: int) -> dict:
+        return self.items[index]
+
+
+def pad_sequences(sequences: list[list[int]], pad_token_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Right-pads to the longest sequence in the batch (dynamic padding)."""
+    width = max(len(ids) for ids in sequences)
+    input_ids = torch.full((len(sequences), width), pad_token_id, dtype=torch.long)
+    attention_mask = torch.zeros((len(sequences), width), dtype=torch.long)
+    for row, ids in enumerate(sequences):
+        input_ids[row, : len(ids)] = torch.tensor(ids)
+        attention_mask[row, : len(ids)] = 1
+    return input_ids, attention_mask
+
+
+class PairwiseCollator:
+    """Stacks chosen then rejected into one batch of 2B rows, so the model scores both in one forward."""
+
+    def __init__(self, pad_token_id: int):
+        self.pad_token_id = pad_token_id
+
+    def __call__(self, items: list[dict]) -> dict[str, torch.Tensor]:
+        sequences = [item["chosen_ids"] for item in items] + [item["rejected_ids"] for item in items]
+        input_ids, attention_mask = pad_sequences(sequences, self.pad_token_id)
+        return {
+            "input_ids": input_ids,
+            "attention_mask": attention_mask,
+            "response_length": torch.tensor(
+                [item["lengths"][0] for item in items] + [item["lengths"][1] for item in items],
+                dtype=torch.float32,
+            ),
+            "gold": torch.tensor(
+                [item["gold"][0] for item in items] + [item["gold"][1] for item in items], dtype=torch.float32
+            ),
+        }

@@ -1,0 +1,33 @@
+"""Backbone plus a scalar head: the one interface every loss family trains and every scorer calls."""
+
+import torch
+from torch import Tensor, nn
+from transformers import PreTrainedModel
+
+from rmexp.models.pooling import POOLERS, Pooling
+
+
+class RewardModel(nn.Module):
+    """r(x, y): any transformers backbone, a pooling rule and a linear head to one scalar."""
+
+    def __init__(self, backbone: PreTrainedModel, pooling: Pooling = "last", head_init_std: float = 0.0):
+        super().__init__()
+        self.backbone = backbone
+        self.pooling = pooling
+        self.head = nn.Linear(backbone.config.hidden_size, 1)
+        # A zero (or tiny) head starts every reward at the same value, so early margins are all zero
+        # and the first gradients come from the data, not from a random initial ranking.
+        if head_init_std > 0:
+            nn.init.normal_(self.head.weight, std=head_init_std)
+        else:
+            nn.init.zeros_(self.head.weight)
+        nn.init.zeros_(self.head.bias)
+
+    def forward(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:
+        hidden = self.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        pooled = POOLERS[self.pooling](hidden, attention_mask)
+        return self.head(pooled.to(self.head.weight.dtype)).squeeze(-1)
+
+    @torch.no_grad()
+    def score(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:
+        return self.forward(input_ids, attention_mask)

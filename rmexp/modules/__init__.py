@@ -1,0 +1,3 @@
+from rmexp.modules.pairwise import PairwiseRewardModule
+
+__all__ = ["PairwiseRewardModule"]

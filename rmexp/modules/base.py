@@ -1,0 +1,90 @@
+"""What every loss family shares: the reward model, the optimiser and the collection of eval outputs.
+
+A family says which data view it needs (`view`), how a batch becomes a loss (`training_loss`) and
+what an evaluation split reports (`evaluation_metrics`). Evaluation metrics are computed once per
+epoch over the whole split, not averaged over batches, so accuracy and correlations are exact.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
+
+import torch
+from pytorch_lightning import LightningModule
+from torch import Tensor
+
+from rmexp.models.reward_model import RewardModel
+
+OptimizerFactory = Callable[[Iterable[torch.nn.Parameter]], torch.optim.Optimizer]
+SchedulerFactory = Callable[..., torch.optim.lr_scheduler.LRScheduler]
+
+
+class RewardModule(LightningModule):
+    view: ClassVar[str]
+
+    def __init__(
+        self,
+        model: RewardModel,
+        optimizer: OptimizerFactory,
+        scheduler: SchedulerFactory | None = None,
+    ):
+        super().__init__()
+        self.model = model
+        self.optimizer_factory = optimizer
+        self.scheduler_factory = scheduler
+        self._eval_outputs: dict[str, list[dict[str, Tensor]]] = defaultdict(list)
+
+    def forward(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:
+        return self.model(input_ids, attention_mask)
+
+    # -- what a family defines ------------------------------------------------------------------
+    def training_loss(self, batch: dict[str, Tensor]) -> tuple[Tensor, dict[str, Tensor]]:
+        """The loss to minimise and the batch's scalar metrics to log next to it."""
+        raise NotImplementedError
+
+    def evaluation_outputs(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
+        """Per-example tensors of one batch; concatenated over the split for `evaluation_metrics`."""
+        raise NotImplementedError
+
+    def evaluation_metrics(self, outputs: dict[str, Tensor]) -> dict[str, Tensor]:
+        raise NotImplementedError
+
+    # -- Lightning hooks ------------------------------------------------------------------------
+    def training_step(self, batch: dict[str, Tensor], batch_index: int) -> Tensor:
+        loss, metrics = self.training_loss(batch)
+        batch_size = batch["input_ids"].shape[0]
+        self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=batch_size)
+        self.log_dict(
+            {f"train/{name}": value for name, value in metrics.items()},
+            on_step=False,
+            on_epoch=True,
+            batch_size=batch_size,
+        )
+        return loss
+
+    def validation_step(self, batch: dict[str, Tensor], batch_index: int) -> None:
+        self._eval_outputs["val"].append(self.evaluation_outputs(batch))
+
+    def test_step(self, batch: dict[str, Tensor], batch_index: int) -> None:
+        self._eval_outputs["test"].append(self.evaluation_outputs(batch))
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_split("val")
+
+    def on_test_epoch_end(self) -> None:
+        self._log_split("test")
+
+    def _log_split(self, split: str) -> None:
+        batches = self._eval_outputs.pop(split, [])
+        if not batches:
+            return
+        outputs = {key: torch.cat([batch[key] for batch in batches]) for key in batches[0]}
+        metrics = self.evaluation_metrics(outputs)
+        self.log_dict({f"{split}/{name}": value for name, value in metrics.items()}, prog_bar=split == "val")
+
+    def configure_optimizers(self) -> Any:
+        optimizer = self.optimizer_factory(self.parameters())
+        if self.scheduler_factory is None:
+            return optimizer
+        scheduler = self.scheduler_factory(optimizer, num_training_steps=self.trainer.estimated_stepping_batches)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}

@@ -1,0 +1,46 @@
+"""The end of a run: `summary.json` in the run folder and the results table in the terminal."""
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+# The headline metrics, in the order a reader scans them; others still go to summary.json.
+TABLE_METRICS = {
+    "loss": "loss",
+    "accuracy": "accuracy (labels)",
+    "gold_accuracy": "accuracy (gold)",
+    "length_corr": "corr(reward, length)",
+    "gold_corr": "corr(reward, gold)",
+    "reward_mean": "reward mean",
+    "reward_std": "reward std",
+    "margin_mean": "margin mean",
+}
+
+
+def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
+    """Write to a temporary file, then rename: a crash mid-write never leaves a half file behind."""
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    temporary.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
+    os.replace(temporary, path)
+
+
+def results_table(metrics: dict[str, float], splits: tuple[str, ...] = ("val", "test")) -> Table:
+    table = Table(title="rmexp results")
+    table.add_column("metric")
+    for split in splits:
+        table.add_column(split, justify="right")
+    for key, label in TABLE_METRICS.items():
+        values = [metrics.get(f"{split}/{key}") for split in splits]
+        if all(value is None for value in values):
+            continue
+        table.add_row(label, *("-" if value is None or math.isnan(value) else f"{value:.4f}" for value in values))
+    return table
+
+
+def print_results_table(metrics: dict[str, float], console: Console | None = None) -> None:
+    (console or Console()).print(results_table(metrics))

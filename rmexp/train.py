@@ -1,0 +1,123 @@
+"""Train a reward model: compose the config, build each part with `_target_`, fit, test, summarise.
+
+rmexp-train                                  # the default: BT on the synthetic lab, tiny model
+rmexp-train loss=bt data.lab.beta_len=1.0    # any key can be overridden
+rmexp-train --multirun seed=0,1,2            # a sweep over seeds
+"""
+
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import hydra
+import pytorch_lightning as pl
+from hydra.core.hydra_config import HydraConfig
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+from pydantic import ValidationError
+from pytorch_lightning.loggers import WandbLogger
+from rich.console import Console
+from rich.markup import escape
+
+from rmexp import CONFIG_DIR
+from rmexp.errors import UserError
+from rmexp.summary import print_results_table, write_json_atomic
+
+log = logging.getLogger(__name__)
+
+
+def build(cfg: DictConfig) -> tuple[pl.LightningModule, pl.LightningDataModule]:
+    """The model, its LightningModule (chosen by `loss`) and the data view that loss asks for."""
+    tokenizer = instantiate(cfg.model.tokenizer)
+    model = instantiate(cfg.model.reward_model, tokenizer=tokenizer)
+    module = instantiate(
+        cfg.loss,
+        model=model,
+        optimizer=instantiate(cfg.optimizer),
+        scheduler=instantiate(cfg.scheduler) if cfg.get("scheduler") else None,
+    )
+    datamodule = instantiate(cfg.data, tokenizer=tokenizer, view=module.view)
+    return module, datamodule
+
+
+def train(cfg: DictConfig, output_dir: Path) -> dict[str, Any]:
+    """Fit on train, select by validation, evaluate the best checkpoint on test; return the summary."""
+    started = time.time()
+    pl.seed_everything(cfg.seed, workers=True)
+    module, datamodule = build(cfg)
+    logger = instantiate(cfg.logger) if cfg.get("logger") else False
+    callbacks = [instantiate(callback) for callback in (cfg.get("callbacks") or {}).values()]
+    trainer: pl.Trainer = instantiate(cfg.trainer, logger=logger, callbacks=callbacks)
+    if logger:
+        logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
+
+    trainer.fit(module, datamodule=datamodule)
+    metrics = {name: float(value) for name, value in trainer.callback_metrics.items()}
+    checkpoint = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+    trainer.test(module, datamodule=datamodule, ckpt_path=checkpoint or None, verbose=False)
+    metrics.update({name: float(value) for name, value in trainer.callback_metrics.items()})
+
+    summary = {
+        "status": "completed",
+        "seed": cfg.seed,
+        "overrides": list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else [],
+        "metrics": metrics,
+        "best_checkpoint": checkpoint,
+        "epochs": trainer.current_epoch,
+        "steps": trainer.global_step,
+        "train_pairs_truncated": getattr(datamodule.datasets.get("train"), "truncated", None),
+        "wall_time_s": round(time.time() - started, 1),
+        "output_dir": str(output_dir),
+    }
+    write_json_atomic(output_dir / "summary.json", summary)
+    if isinstance(logger, WandbLogger):
+        logger.experiment.finish()  # each run of a sweep gets its own W&B run, even in one process
+    return summary
+
+
+def describe_user_error(error: Exception) -> str | None:
+    """The message of a mistake the user can fix, or None for a bug that deserves its traceback.
+
+    Hydra wraps what a `_target_` raises and appends the config key it was building (`full_key`);
+    a pydantic error lists each bad field, so together they name the exact key and what it expects.
+    """
+    cause = error
+    while isinstance(cause, InstantiationException) and cause.__cause__ is not None:
+        cause = cause.__cause__
+    if isinstance(cause, UserError):
+        return str(cause)
+    if isinstance(cause, ValidationError):
+        text = str(error)
+        config_key = text.rsplit("full_key:", 1)[-1].strip() if "full_key:" in text else "config"
+        return "\n".join(
+            f"{config_key}.{'.'.join(map(str, issue['loc']))}: {issue['msg']} (got {issue['input']!r})"
+            if issue["loc"]
+            else f"{config_key}: {issue['msg']}"
+            for issue in cause.errors()
+        )
+    return None
+
+
+@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="train")
+def main(cfg: DictConfig) -> dict[str, Any]:
+    output_dir = Path(cfg.paths.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    try:
+        summary = train(cfg, output_dir)
+    except Exception as error:
+        message = describe_user_error(error)
+        if message is None:
+            raise
+        Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+        sys.exit(2)
+    print_results_table(summary["metrics"])
+    Console().print(f"run folder: {output_dir}")
+    return summary
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from rmexp.data.lab import SPLITS, LabSpec, generate, gold_reward
+
+SMALL = {"num_prompts": 400, "vocab_size": 100}
+
+
+def test_same_seed_gives_identical_data_and_another_seed_does_not():
+    first, again, other = (
+        generate(LabSpec(seed=3, **SMALL)),
+        generate(LabSpec(seed=3, **SMALL)),
+        generate(LabSpec(seed=4, **SMALL)),
+    )
+    assert first.responses == again.responses and first.prompts == again.prompts
+    for name in ("pairs", "ratings", "rankings", "response_gold", "word_weights"):
+        assert getattr(first, name).tobytes() == getattr(again, name).tobytes(), name
+    assert first.responses != other.responses
+
+
+def test_gold_reward_is_the_mean_word_weight_and_ignores_length():
+    lab = generate(LabSpec(seed=0, **SMALL))
+    index = 17
+    topic = lab.prompt_topic[lab.response_prompt[index]]
+    word_ids = [lab.words.index(word) for word in lab.responses[index].split()]
+    expected = lab.word_weights[topic, word_ids].mean()
+    assert lab.response_gold[index] == pytest.approx(expected)
+    # doubling a response (twice the length, same words) leaves its gold reward unchanged
+    assert gold_reward(lab.word_weights, topic, np.array(word_ids * 2)) == pytest.approx(expected)
+    assert abs(np.corrcoef(lab.response_gold, lab.response_length)[0, 1]) < 0.05
+
+
+def test_response_lengths_follow_the_configured_range():
+    lab = generate(LabSpec(length_min=5, length_max=9, **SMALL))
+    assert lab.response_length.min() == 5 and lab.response_length.max() == 9
+    assert [len(text.split()) for text in lab.responses] == lab.response_length.tolist()
+
+
+def _longer_chosen_rate(beta_len: float) -> float:
+    lab = generate(LabSpec(beta_len=beta_len, seed=1, **SMALL))
+    train = lab.split_of_response(lab.pairs[:, 0]) == SPLITS.index("train")
+    chosen, rejected = lab.pairs[train, 0], lab.pairs[train, 1]
+    differ = lab.response_length[chosen] != lab.response_length[rejected]
+    return float((lab.response_length[chosen] > lab.response_length[rejected])[differ].mean())
+
+
+def test_annotators_with_length_bias_prefer_longer_responses():
+    unbiased, biased = _longer_chosen_rate(0.0), _longer_chosen_rate(1.0)
+    assert unbiased == pytest.approx(0.5, abs=0.04)
+    assert biased > unbiased + 0.15
+
+
+def test_label_noise_grows_with_temperature():
+    def agreement(temperature: float) -> float:
+        lab = generate(LabSpec(temperature=temperature, beta_len=0.0, seed=2, **SMALL))
+        train = lab.split_of_response(lab.pairs[:, 0]) == SPLITS.index("train")
+        chosen, rejected = lab.pairs[train, 0], lab.pairs[train, 1]
+        return float((lab.response_gold[chosen] > lab.response_gold[rejected]).mean())
+
+    sharp, noisy = agreement(0.05), agreement(2.0)
+    assert sharp > 0.85
+    assert noisy < sharp - 0.15
+
+
+def test_splits_are_by_prompt_and_test_is_labelled_by_gold():
+    lab = generate(LabSpec(seed=5, **SMALL))
+    split_of_pair = lab.split_of_response(lab.pairs[:, 0])
+    assert (split_of_pair == lab.split_of_response(lab.pairs[:, 1])).all()
+    assert (lab.response_prompt[lab.pairs[:, 0]] == lab.response_prompt[lab.pairs[:, 1]]).all()
+    test = split_of_pair == SPLITS.index("test")
+    assert (lab.response_gold[lab.pairs[test, 0]] > lab.response_gold[lab.pairs[test, 1]]).all()
+    assert test.mean() == pytest.approx(0.2, abs=0.01)
+
+
+def test_ratings_are_on_the_one_to_ten_scale_and_annotators_differ():
+    lab = generate(LabSpec(seed=6, annotator_offset_spread=2.0, **SMALL))
+    assert lab.ratings.min() >= 1 and lab.ratings.max() <= 10
+    assert len(lab.ratings) == len(lab.responses)
+    means = [lab.ratings[lab.rating_annotator == a].mean() for a in range(lab.spec.num_annotators)]
+    assert max(means) - min(means) > 1.0
+    assert np.corrcoef(lab.ratings, lab.response_gold)[0, 1] > 0.5
+
+
+def test_rankings_are_permutations_of_one_prompts_responses():
+    lab = generate(LabSpec(seed=7, list_size=5, **SMALL))
+    assert lab.rankings.shape == (SMALL["num_prompts"] * lab.spec.lists_per_prompt, 5)
+    for ranking in lab.rankings[:50]:
+        assert len(set(ranking)) == 5
+        assert len(set(lab.response_prompt[ranking])) == 1
+    # the best-ranked response has higher gold than the worst-ranked one far more often than not
+    best, worst = lab.rankings[:, 0], lab.rankings[:, -1]
+    assert (lab.response_gold[best] > lab.response_gold[worst]).mean() > 0.85
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"beta_len": -1.0}, "beta_len"),
+        ({"temperature": 0.0}, "temperature"),
+        ({"num_topics": 99}, "num_topics"),
+        ({"vocab_size": "many"}, "vocab_size"),
+        ({"length_min": 10, "length_max": 5}, "length_min"),
+        ({"list_size": 9}, "list_size"),
+        ({"beta_length": 1.0}, "beta_length"),
+    ],
+)
+def test_bad_settings_are_refused_naming_the_field(overrides, field):
+    with pytest.raises(ValidationError, match=field):
+        LabSpec(**overrides)

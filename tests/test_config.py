@@ -1,0 +1,99 @@
+"""Every option of every config group composes and builds; bad overrides fail with a useful message."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hydra.errors import ConfigCompositionException
+from hydra.utils import instantiate
+
+from rmexp import CONFIG_DIR
+from rmexp.train import build
+
+from .conftest import SMALL_LAB
+
+GROUPS = ("data", "model", "loss", "optimizer", "scheduler", "trainer", "logger", "callbacks", "paths", "experiment")
+
+
+def options(group: str) -> list[str]:
+    return sorted(path.stem for path in (Path(CONFIG_DIR) / group).glob("*.yaml"))
+
+
+def test_every_group_of_the_root_config_has_options():
+    for group in GROUPS:
+        assert options(group), f"conf/{group}/ is empty"
+
+
+@pytest.mark.parametrize("group", ["data", "model", "loss", "optimizer", "scheduler", "experiment"])
+def test_every_option_builds_a_module_and_its_data(compose_train, group):
+    for option in options(group):
+        cfg = compose_train(f"{group}={option}", *SMALL_LAB)
+        module, datamodule = build(cfg)
+        datamodule.setup("fit")
+        batch = next(iter(datamodule.train_dataloader()))
+        loss, _ = module.training_loss(batch)
+        assert loss.ndim == 0 and loss.requires_grad, f"{group}={option}"
+
+
+@pytest.mark.parametrize("group", ["trainer", "logger", "callbacks"])
+def test_every_option_of_the_run_groups_instantiates(compose_train, group):
+    for option in options(group):
+        cfg = compose_train(f"{group}={option}")
+        built = instantiate(cfg[group]) if cfg.get(group) else None
+        if group == "logger" and built is not None and hasattr(built.experiment, "finish"):
+            built.experiment.finish()
+        if group == "trainer":
+            assert built.max_epochs == cfg.trainer.max_epochs
+
+
+def test_the_default_run_is_bt_on_the_lab_with_the_tiny_model(compose_train):
+    cfg = compose_train()
+    assert cfg.loss.loss_fn._target_ == "rmexp.losses.pairwise.bradley_terry"
+    assert cfg.data.lab._target_ == "rmexp.data.lab.LabSpec"
+    assert cfg.data.lab.seed == cfg.seed
+
+
+def test_an_experiment_overrides_on_top_of_the_groups(compose_train):
+    cfg = compose_train("experiment=length_bias_smoke")
+    assert cfg.data.lab.beta_len == 1.0
+    assert cfg.task_name == "length_bias_smoke"
+
+
+def test_unknown_option_lists_the_available_ones(compose_train):
+    with pytest.raises(ConfigCompositionException, match="(?s)Could not find 'loss/nope'.*Available options.*bt"):
+        compose_train("loss=nope")
+
+
+def test_unknown_key_is_named(compose_train):
+    with pytest.raises(ConfigCompositionException, match="data.lab.beta_length"):
+        compose_train("data.lab.beta_length=1")
+
+
+def run_cli(*overrides: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "rmexp.train", "logger=none", *overrides],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ("loss=nope", r"(?s)Could not find 'loss/nope'.*Available options in 'loss':\s+bt"),
+        ("data.lab.beta_len=-1", r"data\.lab\.beta_len: Input should be greater than or equal to 0 \(got -1\)"),
+        ("data.batch_size=abc", r"data\.batch_size: Input should be a valid integer.*\(got 'abc'\)"),
+        ("data.lab.temperature=0", r"data\.lab\.temperature: Input should be greater than 0"),
+        ("data.lab.num_topics=40", r"data\.lab\.num_topics: Input should be less than or equal to 16"),
+        ("model.reward_model.pooling=max", r"model\.reward_model\.pooling: Input should be 'last', 'first' or 'mean'"),
+        ("data.lab.beta_length=1", r"Key 'beta_length' is not in struct\s+full_key: data\.lab\.beta_length"),
+    ],
+)
+def test_malformed_override_stops_with_a_message_and_no_traceback(tmp_path, override, expected):
+    result = run_cli(override, f"hydra.run.dir={tmp_path}", cwd=tmp_path)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr + result.stdout
+    assert pytest.importorskip("re").search(expected, result.stderr), result.stderr
