@@ -1,6 +1,6 @@
 """The lab as a LightningDataModule: draws the lab once and serves the view the loss asks for."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import ConfigDict, Field, validate_call
 from pytorch_lightning import LightningDataModule
@@ -8,10 +8,13 @@ from torch.utils.data import DataLoader
 from transformers import PreTrainedTokenizerBase
 
 from rmexp.data.lab import SPLITS, LabData, LabSpec, generate
-from rmexp.data.pairwise_dataset import PairwiseCollator, PairwiseDataset
 from rmexp.data.records import PreferencePair
+from rmexp.data.views import View, make_dataset
 
-View = Literal["pairwise"]
+
+def lab_records(lab: LabData, split: str, view: View) -> list:
+    """The records of one split in the shape the view asks for."""
+    return lab_pairs(lab, split)
 
 
 def lab_pairs(lab: LabData, split: str) -> list[PreferencePair]:
@@ -45,15 +48,15 @@ class LabDataModule(LightningDataModule):
         self.spec, self.tokenizer, self.view = lab, tokenizer, view
         self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
         self.max_length, self.num_workers = max_length, num_workers
-        self.collate = PairwiseCollator(tokenizer.pad_token_id)
-        self.datasets: dict[str, PairwiseDataset] = {}
+        self.datasets: dict = {}
 
     def setup(self, stage: str | None = None) -> None:
         if self.datasets:
             return
         lab = generate(self.spec)
         self.datasets = {
-            split: PairwiseDataset(lab_pairs(lab, split), self.tokenizer, self.max_length) for split in SPLITS
+            split: make_dataset(self.view, lab_records(lab, split, self.view), self.tokenizer, self.max_length)
+            for split in SPLITS
         }
 
     def _loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
@@ -61,7 +64,7 @@ class LabDataModule(LightningDataModule):
             self.datasets[split],
             batch_size=batch_size,
             shuffle=shuffle,
-            collate_fn=self.collate,
+            collate_fn=self.datasets[split].collate,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
         )

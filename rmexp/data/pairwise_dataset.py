@@ -9,9 +9,14 @@ from rmexp.data.records import PreferencePair
 
 
 class PairwiseDataset(Dataset):
-    """Tokenized once up front; each item holds both responses' ids and their lengths in tokens."""
+    """Tokenized once up front; each item holds both responses' ids and their lengths in tokens.
+
+    `collate` stacks chosen then rejected into one batch of 2B rows, so the model scores both in one
+    forward pass.
+    """
 
     def __init__(self, pairs: list[PreferencePair], tokenizer: PreTrainedTokenizerBase, max_length: int):
+        self.pad_token_id = tokenizer.pad_token_id
         prompts = [pair.prompt for pair in pairs]
         chosen = encode_responses(tokenizer, prompts, [pair.chosen for pair in pairs], max_length)
         rejected = encode_responses(tokenizer, prompts, [pair.rejected for pair in pairs], max_length)
@@ -21,6 +26,7 @@ class PairwiseDataset(Dataset):
                 "rejected_ids": r.input_ids,
                 "lengths": (c.response_tokens, r.response_tokens),
                 "gold": (pair.chosen_gold, pair.rejected_gold),
+                "margin": pair.margin,
             }
             for pair, c, r in zip(pairs, chosen, rejected, strict=True)
         ]
@@ -32,6 +38,19 @@ class PairwiseDataset(Dataset):
     def __getitem__(self, index: int) -> dict:
         return self.items[index]
 
+    def collate(self, items: list[dict]) -> dict[str, torch.Tensor]:
+        sequences = [item["chosen_ids"] for item in items] + [item["rejected_ids"] for item in items]
+        input_ids, attention_mask = pad_sequences(sequences, self.pad_token_id)
+        return {
+            "input_ids": input_ids,
+            "attention_mask": attention_mask,
+            "response_length": torch.tensor(
+                [item["lengths"][0] for item in items] + [item["lengths"][1] for item in items], dtype=torch.float32
+            ),
+            "gold": torch.tensor([item["gold"][0] for item in items] + [item["gold"][1] for item in items]),
+            "margin": torch.tensor([item["margin"] for item in items], dtype=torch.float32),
+        }
+
 
 def pad_sequences(sequences: list[list[int]], pad_token_id: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Right-pads to the longest sequence in the batch (dynamic padding)."""
@@ -42,25 +61,3 @@ def pad_sequences(sequences: list[list[int]], pad_token_id: int) -> tuple[torch.
         input_ids[row, : len(ids)] = torch.tensor(ids)
         attention_mask[row, : len(ids)] = 1
     return input_ids, attention_mask
-
-
-class PairwiseCollator:
-    """Stacks chosen then rejected into one batch of 2B rows, so the model scores both in one forward."""
-
-    def __init__(self, pad_token_id: int):
-        self.pad_token_id = pad_token_id
-
-    def __call__(self, items: list[dict]) -> dict[str, torch.Tensor]:
-        sequences = [item["chosen_ids"] for item in items] + [item["rejected_ids"] for item in items]
-        input_ids, attention_mask = pad_sequences(sequences, self.pad_token_id)
-        return {
-            "input_ids": input_ids,
-            "attention_mask": attention_mask,
-            "response_length": torch.tensor(
-                [item["lengths"][0] for item in items] + [item["lengths"][1] for item in items],
-                dtype=torch.float32,
-            ),
-            "gold": torch.tensor(
-                [item["gold"][0] for item in items] + [item["gold"][1] for item in items], dtype=torch.float32
-            ),
-        }
