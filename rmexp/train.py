@@ -49,7 +49,7 @@ def train(cfg: DictConfig, output_dir: Path) -> dict[str, Any]:
     pl.seed_everything(cfg.seed, workers=True)
     module, datamodule = build(cfg)
     logger = instantiate(cfg.logger) if cfg.get("logger") else False
-    callbacks = [instantiate(callback) for callback in (cfg.get("callbacks") or {}).values()]
+    callbacks = [instantiate(callback) for callback in (cfg.get("callbacks") or {}).values() if callback]
     trainer: pl.Trainer = instantiate(cfg.trainer, logger=logger, callbacks=callbacks)
     if logger:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))

@@ -32,8 +32,9 @@ def test_every_option_builds_a_module_and_its_data(compose_train, group):
         module, datamodule = build(cfg)
         datamodule.setup("fit")
         batch = next(iter(datamodule.train_dataloader()))
-        loss, _ = module.training_loss(batch)
+        loss, rewards, _ = module.training_loss(batch)
         assert loss.ndim == 0 and loss.requires_grad, f"{group}={option}"
+        assert rewards.shape == batch["response_length"].flatten().shape, f"{group}={option}"
 
 
 @pytest.mark.parametrize("group", ["trainer", "logger", "callbacks"])
@@ -83,7 +84,7 @@ def run_cli(*overrides: str, cwd: Path) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize(
     ("override", "expected"),
     [
-        ("loss=nope", r"(?s)Could not find 'loss/nope'.*Available options in 'loss':\s+bt"),
+        ("loss=nope", r"(?s)Could not find 'loss/nope'.*Available options in 'loss':.*pointwise_mse"),
         ("data.lab.beta_len=-1", r"data\.lab\.beta_len: Input should be greater than or equal to 0 \(got -1\)"),
         ("data.batch_size=abc", r"data\.batch_size: Input should be a valid integer.*\(got 'abc'\)"),
         ("data.lab.temperature=0", r"data\.lab\.temperature: Input should be greater than 0"),

@@ -49,6 +49,7 @@ class LabSpec:
     length_max: PositiveInt = 32
     helpful_fraction: Fraction = 0.25
     harmful_fraction: Fraction = 0.25
+    topic_specificity: Fraction = 0.5
     quality_spread: NonNegativeFloat = 1.5
     beta_len: NonNegativeFloat = 0.1
     noise_std: NonNegativeFloat = 0.1
@@ -98,7 +99,7 @@ class LabData:
     pairs: np.ndarray  # [n, 2] response indices (chosen, rejected) as labelled
     ratings: np.ndarray  # [n_responses] 1-10
     rating_annotator: np.ndarray
-    rankings: np.ndarray  # [n, K] response indices, best first
+    rankings: list[np.ndarray]  # response indices, best first: K per list, all R on test prompts
     extras: dict = field(default_factory=dict)
 
     def split_of_response(self, response_index: np.ndarray) -> np.ndarray:
@@ -123,13 +124,17 @@ def generate(spec: LabSpec) -> LabData:
     words = [pool[i] for i in rng.choice(len(pool), size=spec.vocab_size, replace=False)]
     topics = TOPICS[: spec.num_topics]
 
-    # Each (topic, word) is helpful, harmful or neutral filler, with a magnitude in [0.5, 1.5].
+    # Each (topic, word) is helpful, harmful or neutral filler, with a magnitude in [0.5, 1.5]. A word
+    # is topic-specific with probability `topic_specificity`; otherwise its weight is universal (the
+    # same for every topic), as some qualities of an answer are whatever the question.
     kind = rng.choice(
         [1.0, -1.0, 0.0],
-        size=(spec.num_topics, spec.vocab_size),
+        size=(spec.num_topics + 1, spec.vocab_size),
         p=[spec.helpful_fraction, spec.harmful_fraction, 1 - spec.helpful_fraction - spec.harmful_fraction],
     )
-    word_weights = kind * rng.uniform(0.5, 1.5, size=kind.shape)
+    weights = kind * rng.uniform(0.5, 1.5, size=kind.shape)
+    topic_specific = rng.random(spec.vocab_size) < spec.topic_specificity
+    word_weights = np.where(topic_specific, weights[1:], weights[0])
 
     prompt_topic = rng.integers(spec.num_topics, size=spec.num_prompts)
     prompt_split = _split_prompts(rng, spec)
@@ -197,17 +202,24 @@ def _noisy(rng: np.random.Generator, spec: LabSpec, utility: np.ndarray) -> np.n
 def _pairwise_labels(
     rng: np.random.Generator, spec: LabSpec, utility: np.ndarray, gold: np.ndarray, is_test: np.ndarray
 ) -> np.ndarray:
-    """Distinct response pairs per prompt; P(first chosen) = sigmoid((u_a - u_b) / temperature)."""
+    """Distinct response pairs per prompt; P(first chosen) = sigmoid((u_a - u_b) / temperature).
+
+    A test prompt gets every one of its C(R, 2) pairs, ordered by gold: the same pairs that the
+    pointwise and listwise views are scored on, so all loss families meet one test set.
+    """
     first, second = np.triu_indices(spec.responses_per_prompt, k=1)
     n_pairs = min(spec.pairs_per_prompt, len(first))
     rows = []
     for prompt in range(spec.num_prompts):
-        picked = rng.choice(len(first), size=n_pairs, replace=False)
         offset = prompt * spec.responses_per_prompt
-        a, b = first[picked] + offset, second[picked] + offset
-        delta = (_noisy(rng, spec, utility[a]) - _noisy(rng, spec, utility[b])) / spec.temperature
-        a_wins = rng.random(n_pairs) < 1.0 / (1.0 + np.exp(-delta))
-        a_wins = np.where(is_test[a], gold[a] > gold[b], a_wins)
+        if is_test[offset]:
+            a, b = first + offset, second + offset
+            a_wins = gold[a] > gold[b]
+        else:
+            picked = rng.choice(len(first), size=n_pairs, replace=False)
+            a, b = first[picked] + offset, second[picked] + offset
+            delta = (_noisy(rng, spec, utility[a]) - _noisy(rng, spec, utility[b])) / spec.temperature
+            a_wins = rng.random(n_pairs) < 1.0 / (1.0 + np.exp(-delta))
         rows.append(np.where(a_wins[:, None], np.stack([a, b], 1), np.stack([b, a], 1)))
     return np.concatenate(rows)
 
@@ -229,16 +241,20 @@ def _ratings(rng: np.random.Generator, spec: LabSpec, utility: np.ndarray) -> tu
 
 def _rankings(
     rng: np.random.Generator, spec: LabSpec, utility: np.ndarray, gold: np.ndarray, is_test: np.ndarray
-) -> np.ndarray:
-    """K responses per list, ranked by Plackett-Luce on u / temperature (sorting u/T + Gumbel noise)."""
+) -> list[np.ndarray]:
+    """K responses per list, ranked by Plackett-Luce on u / temperature (sorting u/T + Gumbel noise).
+
+    A test prompt gets one list of all its responses, ranked by gold.
+    """
     rows = []
     for prompt in range(spec.num_prompts):
         offset = prompt * spec.responses_per_prompt
+        if is_test[offset]:
+            members = np.arange(spec.responses_per_prompt) + offset
+            rows.append(members[np.argsort(-gold[members], kind="stable")])
+            continue
         for _ in range(spec.lists_per_prompt):
             members = rng.choice(spec.responses_per_prompt, size=spec.list_size, replace=False) + offset
-            if is_test[members[0]]:
-                scores = gold[members]
-            else:
-                scores = _noisy(rng, spec, utility[members]) / spec.temperature + rng.gumbel(size=spec.list_size)
+            scores = _noisy(rng, spec, utility[members]) / spec.temperature + rng.gumbel(size=spec.list_size)
             rows.append(members[np.argsort(-scores, kind="stable")])
-    return np.stack(rows)
+    return rows

@@ -2,19 +2,20 @@
 
 from typing import Annotated
 
+import numpy as np
 from pydantic import ConfigDict, Field, validate_call
 from pytorch_lightning import LightningDataModule
 from torch.utils.data import DataLoader
 from transformers import PreTrainedTokenizerBase
 
 from rmexp.data.lab import SPLITS, LabData, LabSpec, generate
-from rmexp.data.records import PreferencePair
+from rmexp.data.records import PreferencePair, RankedResponses, RatedResponse
 from rmexp.data.views import View, make_dataset
 
 
 def lab_records(lab: LabData, split: str, view: View) -> list:
-    """The records of one split in the shape the view asks for."""
-    return lab_pairs(lab, split)
+    """The records of one split in the shape the view asks for, all drawn from the same responses."""
+    return {"pairwise": lab_pairs, "pointwise": lab_ratings, "listwise": lab_rankings}[view](lab, split)
 
 
 def lab_pairs(lab: LabData, split: str) -> list[PreferencePair]:
@@ -29,6 +30,35 @@ def lab_pairs(lab: LabData, split: str) -> list[PreferencePair]:
             rejected_gold=float(lab.response_gold[rejected]),
         )
         for chosen, rejected in lab.pairs[in_split]
+    ]
+
+
+def lab_ratings(lab: LabData, split: str) -> list[RatedResponse]:
+    """One annotator's 1-10 rating per response of the split, with the rater's id and the gold reward."""
+    in_split = np.flatnonzero(lab.split_of_response(np.arange(len(lab.responses))) == SPLITS.index(split))
+    return [
+        RatedResponse(
+            prompt=lab.prompts[lab.response_prompt[i]],
+            response=lab.responses[i],
+            score=float(lab.ratings[i]),
+            annotator=f"annotator_{lab.rating_annotator[i]}",
+            gold=float(lab.response_gold[i]),
+        )
+        for i in in_split
+    ]
+
+
+def lab_rankings(lab: LabData, split: str) -> list[RankedResponses]:
+    """The ranked lists of the split (all responses by gold on test), best first."""
+    return [
+        RankedResponses(
+            prompt=lab.prompts[lab.response_prompt[members[0]]],
+            responses=[lab.responses[i] for i in members],
+            ranks=list(range(len(members))),
+            gold=[float(lab.response_gold[i]) for i in members],
+        )
+        for members in lab.rankings
+        if lab.split_of_response(members[0]) == SPLITS.index(split)
     ]
 
 

@@ -5,6 +5,7 @@ from torch.utils.data import Dataset
 from transformers import PreTrainedTokenizerBase
 
 from rmexp.data.encoding import encode_responses
+from rmexp.data.padding import pad_sequences
 from rmexp.data.records import PreferencePair
 
 
@@ -50,14 +51,3 @@ class PairwiseDataset(Dataset):
             "gold": torch.tensor([item["gold"][0] for item in items] + [item["gold"][1] for item in items]),
             "margin": torch.tensor([item["margin"] for item in items], dtype=torch.float32),
         }
-
-
-def pad_sequences(sequences: list[list[int]], pad_token_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Right-pads to the longest sequence in the batch (dynamic padding)."""
-    width = max(len(ids) for ids in sequences)
-    input_ids = torch.full((len(sequences), width), pad_token_id, dtype=torch.long)
-    attention_mask = torch.zeros((len(sequences), width), dtype=torch.long)
-    for row, ids in enumerate(sequences):
-        input_ids[row, : len(ids)] = torch.tensor(ids)
-        attention_mask[row, : len(ids)] = 1
-    return input_ids, attention_mask

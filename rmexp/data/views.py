@@ -9,10 +9,12 @@ from typing import Literal
 
 from transformers import PreTrainedTokenizerBase
 
+from rmexp.data.listwise_dataset import ListwiseDataset
 from rmexp.data.pairwise_dataset import PairwiseDataset
+from rmexp.data.pointwise_dataset import PointwiseDataset
 
-View = Literal["pairwise"]
-DATASETS = {"pairwise": PairwiseDataset}
+View = Literal["pairwise", "pointwise", "listwise"]
+DATASETS = {"pairwise": PairwiseDataset, "pointwise": PointwiseDataset, "listwise": ListwiseDataset}
 
 
 def make_dataset(view: View, records: list, tokenizer: PreTrainedTokenizerBase, max_length: int):

@@ -1,3 +1,7 @@
-from rmexp.modules.pairwise import PairwiseRewardModule
+"""One LightningModule per loss family, on the shared `RewardModule` base."""
 
-__all__ = ["PairwiseRewardModule"]
+from rmexp.modules.listwise import ListwiseRewardModule
+from rmexp.modules.pairwise import PairwiseRewardModule
+from rmexp.modules.pointwise import PointwiseRewardModule
+
+__all__ = ["ListwiseRewardModule", "PairwiseRewardModule", "PointwiseRewardModule"]

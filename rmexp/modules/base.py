@@ -1,8 +1,10 @@
-"""What every loss family shares: the reward model, the optimiser and the collection of eval outputs.
+"""What every loss family shares: the reward model, the optimiser, the regularizers, evaluation.
 
-A family says which data view it needs (`view`), how a batch becomes a loss (`training_loss`) and
-what an evaluation split reports (`evaluation_metrics`). Evaluation metrics are computed once per
-epoch over the whole split, not averaged over batches, so accuracy and correlations are exact.
+A family says which data view it needs (`view`), how a batch becomes rewards and a loss
+(`training_loss`) and what an evaluation split reports (`evaluation_metrics`). Regularizers act on
+every reward of a batch, whatever the family, so any of them composes with any loss. Evaluation
+metrics are computed once per epoch over the whole split, not averaged over batches, so accuracy
+and correlations are exact.
 """
 
 from collections import defaultdict
@@ -13,6 +15,8 @@ import torch
 from pytorch_lightning import LightningModule
 from torch import Tensor
 
+from rmexp.errors import UserError
+from rmexp.losses.regularizers import length_decorrelation, reward_centering, reward_magnitude
 from rmexp.models.reward_model import RewardModel
 
 OptimizerFactory = Callable[[Iterable[torch.nn.Parameter]], torch.optim.Optimizer]
@@ -27,19 +31,31 @@ class RewardModule(LightningModule):
         model: RewardModel,
         optimizer: OptimizerFactory,
         scheduler: SchedulerFactory | None = None,
+        center_coef: float = 0.0,
+        l2_coef: float = 0.0,
+        length_decorrelation_coef: float = 0.0,
     ):
         super().__init__()
+        coefficients = {
+            "center_coef": center_coef,
+            "l2_coef": l2_coef,
+            "length_decorrelation_coef": length_decorrelation_coef,
+        }
+        for key, value in coefficients.items():
+            if not isinstance(value, int | float) or value < 0:
+                raise UserError(f"loss.{key}={value!r}: expected a number >= 0")
         self.model = model
         self.optimizer_factory = optimizer
         self.scheduler_factory = scheduler
+        self.coefficients = coefficients
         self._eval_outputs: dict[str, list[dict[str, Tensor]]] = defaultdict(list)
 
     def forward(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:
-        return self.model(input_ids, attention_mask)
+        return self.model(input_ids, attention_mask).float()
 
     # -- what a family defines ------------------------------------------------------------------
-    def training_loss(self, batch: dict[str, Tensor]) -> tuple[Tensor, dict[str, Tensor]]:
-        """The loss to minimise and the batch's scalar metrics to log next to it."""
+    def training_loss(self, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
+        """The family's loss, every reward of the batch (flat, in `response_length` order), batch metrics."""
         raise NotImplementedError
 
     def evaluation_outputs(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
@@ -49,13 +65,30 @@ class RewardModule(LightningModule):
     def evaluation_metrics(self, outputs: dict[str, Tensor]) -> dict[str, Tensor]:
         raise NotImplementedError
 
-    # -- Lightning hooks ------------------------------------------------------------------------
+    # -- shared ---------------------------------------------------------------------------------
+    def regularization(self, rewards: Tensor, lengths: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        """The weighted sum of the active regularizers, and each one's raw value for the logs."""
+        terms = {}
+        if self.coefficients["center_coef"]:
+            terms["center"] = (self.coefficients["center_coef"], reward_centering(rewards))
+        if self.coefficients["l2_coef"]:
+            terms["l2"] = (self.coefficients["l2_coef"], reward_magnitude(rewards))
+        if self.coefficients["length_decorrelation_coef"]:
+            terms["length_decorrelation"] = (
+                self.coefficients["length_decorrelation_coef"],
+                length_decorrelation(rewards, lengths),
+            )
+        total = sum((coef * value for coef, value in terms.values()), rewards.new_zeros(()))
+        return total, {f"reg_{name}": value.detach() for name, (_, value) in terms.items()}
+
     def training_step(self, batch: dict[str, Tensor], batch_index: int) -> Tensor:
-        loss, metrics = self.training_loss(batch)
+        main_loss, rewards, metrics = self.training_loss(batch)
+        penalty, penalties = self.regularization(rewards, batch["response_length"].flatten())
+        loss = main_loss + penalty
         batch_size = batch["input_ids"].shape[0]
         self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=batch_size)
         self.log_dict(
-            {f"train/{name}": value for name, value in metrics.items()},
+            {f"train/{name}": value for name, value in {"main_loss": main_loss, **metrics, **penalties}.items()},
             on_step=False,
             on_epoch=True,
             batch_size=batch_size,

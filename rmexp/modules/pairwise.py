@@ -6,41 +6,42 @@ from torch import Tensor
 
 from rmexp.losses.pairwise import bradley_terry
 from rmexp.metrics.pairwise import pair_accuracy, pairwise_metrics
-from rmexp.modules.base import OptimizerFactory, RewardModule, SchedulerFactory
+from rmexp.modules.base import RewardModule
 
-PairLoss = Callable[[Tensor, Tensor], Tensor]
+PairLoss = Callable[..., Tensor]
 
 
 class PairwiseRewardModule(RewardModule):
-    """Scores chosen and rejected in one forward pass over a 2B batch, then applies `loss_fn`."""
+    """Scores chosen and rejected in one forward pass over a 2B batch, then applies `loss_fn`.
+
+    With `use_margin`, the data's per-pair margin (a score gap, a preference strength) is passed to
+    the loss as `margin`: BT-margin asks the chosen reward to win by at least that much.
+    """
 
     view = "pairwise"
 
-    def __init__(
-        self,
-        model,
-        optimizer: OptimizerFactory,
-        scheduler: SchedulerFactory | None = None,
-        loss_fn: PairLoss = bradley_terry,
-    ):
-        super().__init__(model, optimizer, scheduler)
+    def __init__(self, model, optimizer, scheduler=None, loss_fn: PairLoss = bradley_terry, use_margin=False, **reg):
+        super().__init__(model, optimizer, scheduler, **reg)
         self.loss_fn = loss_fn
+        self.use_margin = use_margin
 
-    def _rewards(self, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
-        chosen, rejected = self(batch["input_ids"], batch["attention_mask"]).float().chunk(2)
-        return chosen, rejected
-
-    def training_loss(self, batch: dict[str, Tensor]) -> tuple[Tensor, dict[str, Tensor]]:
-        chosen, rejected = self._rewards(batch)
+    def training_loss(self, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
+        rewards = self(batch["input_ids"], batch["attention_mask"])
+        chosen, rejected = rewards.chunk(2)
+        loss = (
+            self.loss_fn(chosen, rejected, margin=batch["margin"])
+            if self.use_margin
+            else self.loss_fn(chosen, rejected)
+        )
         metrics = {
             "accuracy": pair_accuracy(chosen.detach(), rejected.detach()),
-            "reward_mean": (chosen.detach().mean() + rejected.detach().mean()) / 2,
+            "reward_mean": rewards.detach().mean(),
             "margin_mean": (chosen.detach() - rejected.detach()).mean(),
         }
-        return self.loss_fn(chosen, rejected), metrics
+        return loss, rewards, metrics
 
     def evaluation_outputs(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
-        chosen, rejected = self._rewards(batch)
+        chosen, rejected = self(batch["input_ids"], batch["attention_mask"]).chunk(2)
         chosen_length, rejected_length = batch["response_length"].chunk(2)
         chosen_gold, rejected_gold = batch["gold"].chunk(2)
         return {

@@ -14,8 +14,9 @@ def test_same_seed_gives_identical_data_and_another_seed_does_not():
         generate(LabSpec(seed=4, **SMALL)),
     )
     assert first.responses == again.responses and first.prompts == again.prompts
-    for name in ("pairs", "ratings", "rankings", "response_gold", "word_weights"):
+    for name in ("pairs", "ratings", "response_gold", "word_weights"):
         assert getattr(first, name).tobytes() == getattr(again, name).tobytes(), name
+    assert all((a == b).all() for a, b in zip(first.rankings, again.rankings, strict=True))
     assert first.responses != other.responses
 
 
@@ -51,6 +52,13 @@ def test_annotators_with_length_bias_prefer_longer_responses():
     assert biased > unbiased + 0.15
 
 
+def test_topic_specificity_decides_whether_a_words_weight_depends_on_the_topic():
+    universal = generate(LabSpec(topic_specificity=0.0, **SMALL)).word_weights
+    assert (universal == universal[0]).all()
+    specific = generate(LabSpec(topic_specificity=1.0, **SMALL)).word_weights
+    assert (specific != specific[0]).any(axis=0).mean() > 0.5
+
+
 def test_label_noise_grows_with_temperature():
     def agreement(temperature: float) -> float:
         lab = generate(LabSpec(temperature=temperature, beta_len=0.0, seed=2, **SMALL))
@@ -70,7 +78,11 @@ def test_splits_are_by_prompt_and_test_is_labelled_by_gold():
     assert (lab.response_prompt[lab.pairs[:, 0]] == lab.response_prompt[lab.pairs[:, 1]]).all()
     test = split_of_pair == SPLITS.index("test")
     assert (lab.response_gold[lab.pairs[test, 0]] > lab.response_gold[lab.pairs[test, 1]]).all()
-    assert test.mean() == pytest.approx(0.2, abs=0.01)
+    assert (lab.prompt_split == SPLITS.index("test")).mean() == pytest.approx(0.2, abs=0.01)
+    # a test prompt contributes all C(8, 2) = 28 of its pairs, a training prompt pairs_per_prompt = 6
+    per_prompt = np.bincount(lab.response_prompt[lab.pairs[:, 0]], minlength=lab.spec.num_prompts)
+    assert set(per_prompt[lab.prompt_split == SPLITS.index("test")]) == {28}
+    assert set(per_prompt[lab.prompt_split == SPLITS.index("train")]) == {6}
 
 
 def test_ratings_are_on_the_one_to_ten_scale_and_annotators_differ():
@@ -79,17 +91,21 @@ def test_ratings_are_on_the_one_to_ten_scale_and_annotators_differ():
     assert len(lab.ratings) == len(lab.responses)
     means = [lab.ratings[lab.rating_annotator == a].mean() for a in range(lab.spec.num_annotators)]
     assert max(means) - min(means) > 1.0
-    assert np.corrcoef(lab.ratings, lab.response_gold)[0, 1] > 0.5
+    assert np.corrcoef(lab.ratings, lab.response_gold)[0, 1] > 0.4
 
 
 def test_rankings_are_permutations_of_one_prompts_responses():
     lab = generate(LabSpec(seed=7, list_size=5, **SMALL))
-    assert lab.rankings.shape == (SMALL["num_prompts"] * lab.spec.lists_per_prompt, 5)
-    for ranking in lab.rankings[:50]:
-        assert len(set(ranking)) == 5
+    train_lists = [r for r in lab.rankings if lab.split_of_response(r[0]) == SPLITS.index("train")]
+    test_lists = [r for r in lab.rankings if lab.split_of_response(r[0]) == SPLITS.index("test")]
+    assert {len(r) for r in train_lists} == {5} and {len(r) for r in test_lists} == {8}
+    for ranking in lab.rankings:
+        assert len(set(ranking)) == len(ranking)
         assert len(set(lab.response_prompt[ranking])) == 1
-    # the best-ranked response has higher gold than the worst-ranked one far more often than not
-    best, worst = lab.rankings[:, 0], lab.rankings[:, -1]
+    for ranking in test_lists:
+        assert (np.diff(lab.response_gold[ranking]) <= 0).all()
+    # on training lists the best-ranked response beats the worst on gold far more often than not
+    best, worst = np.array([r[0] for r in train_lists]), np.array([r[-1] for r in train_lists])
     assert (lab.response_gold[best] > lab.response_gold[worst]).mean() > 0.85
 
 

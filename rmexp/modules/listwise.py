@@ -1,0 +1,63 @@
+"""The listwise family: K ranked responses per prompt, kept together in one batch element."""
+
+from collections.abc import Callable
+
+import torch
+from torch import Tensor
+
+from rmexp.losses.listwise import listwise_pairs
+from rmexp.metrics.correlation import pearson
+from rmexp.metrics.ranking import kendall_tau, pair_agreement
+from rmexp.modules.base import RewardModule
+
+ListLoss = Callable[[Tensor, Tensor], Tensor]
+
+
+def within_list_gaps(values: Tensor) -> Tensor:
+    """[B, K] -> the gaps v_i - v_j of every pair i < j of each list, flattened."""
+    k = values.shape[1]
+    first, second = torch.triu_indices(k, k, offset=1, device=values.device)
+    return (values[:, first] - values[:, second]).flatten()
+
+
+class ListwiseRewardModule(RewardModule):
+    """Scores the B x K responses in one forward pass and applies `loss_fn` to the [B, K] rewards."""
+
+    view = "listwise"
+
+    def __init__(self, model, optimizer, scheduler=None, loss_fn: ListLoss = listwise_pairs, **reg):
+        super().__init__(model, optimizer, scheduler, **reg)
+        self.loss_fn = loss_fn
+
+    def _rewards(self, batch: dict[str, Tensor]) -> Tensor:
+        return self(batch["input_ids"], batch["attention_mask"]).view(batch["ranks"].shape)
+
+    def training_loss(self, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
+        rewards = self._rewards(batch)
+        loss = self.loss_fn(rewards, batch["ranks"])
+        metrics = {"kendall_tau": kendall_tau(rewards.detach(), batch["ranks"]), "reward_mean": rewards.detach().mean()}
+        return loss, rewards.flatten(), metrics
+
+    def evaluation_outputs(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
+        return {
+            "rewards": self._rewards(batch),
+            "ranks": batch["ranks"],
+            "lengths": batch["response_length"],
+            "gold": batch["gold"],
+        }
+
+    def evaluation_metrics(self, outputs: dict[str, Tensor]) -> dict[str, Tensor]:
+        rewards, ranks, gold = outputs["rewards"], outputs["ranks"], outputs["gold"]
+        metrics = {
+            "loss": self.loss_fn(rewards, ranks),
+            "kendall_tau": kendall_tau(rewards, ranks),
+            # rank 0 is best, so the target gap of (i, j) is rank_j - rank_i
+            "accuracy": pair_agreement(within_list_gaps(rewards), -within_list_gaps(ranks.float())),
+            "reward_mean": rewards.mean(),
+            "reward_std": rewards.std(),
+            "length_corr": pearson(rewards.flatten(), outputs["lengths"].flatten()),
+        }
+        if not torch.isnan(gold).any():
+            metrics["gold_accuracy"] = pair_agreement(within_list_gaps(rewards), within_list_gaps(gold))
+            metrics["gold_corr"] = pearson(rewards.flatten(), gold.flatten())
+        return metrics
