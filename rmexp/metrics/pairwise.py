@@ -4,7 +4,9 @@ import torch
 from torch import Tensor
 
 from rmexp.losses.pairwise import bradley_terry
+from rmexp.metrics.calibration import pair_calibration
 from rmexp.metrics.correlation import pearson
+from rmexp.metrics.length_bias import gold_and_length_shares, length_split_accuracy, length_trend
 
 
 def pair_accuracy(chosen: Tensor, rejected: Tensor) -> Tensor:
@@ -36,11 +38,42 @@ def pairwise_metrics(
         "reward_mean": rewards.mean(),
         "reward_std": rewards.std(),
         "margin_mean": (chosen - rejected).mean(),
-        "length_corr": pearson(rewards, torch.cat([chosen_length, rejected_length])),
     }
-    if chosen_gold is not None and rejected_gold is not None:
-        gold = torch.cat([chosen_gold, rejected_gold])
-        if not torch.isnan(gold).any():
-            metrics["gold_accuracy"] = gold_accuracy(chosen, rejected, chosen_gold, rejected_gold)
-            metrics["gold_corr"] = pearson(rewards, gold)
+    gold = None if chosen_gold is None or rejected_gold is None else torch.cat([chosen_gold, rejected_gold])
+    metrics |= diagnostics(
+        rewards,
+        torch.cat([chosen_length, rejected_length]),
+        chosen - rejected,
+        torch.ones_like(chosen),
+        chosen_length - rejected_length,
+        gold,
+    )
+    if gold is not None and not torch.isnan(gold).any():
+        metrics["gold_accuracy"] = gold_accuracy(chosen, rejected, chosen_gold, rejected_gold)
+    return metrics
+
+
+def diagnostics(
+    rewards: Tensor,
+    lengths: Tensor,
+    reward_gap: Tensor,
+    preference_gap: Tensor,
+    length_gap: Tensor,
+    gold: Tensor | None = None,
+) -> dict[str, Tensor]:
+    """Length bias and calibration, the same for every family: per response, then per compared pair.
+
+    `rewards`, `lengths` and `gold` are flat over the responses; the gaps are over the pairs the
+    labels order (a labelled pair, two responses of one list or of one prompt), `preference_gap` > 0
+    where the first is preferred. Gold metrics only where gold is known (the lab).
+    """
+    decided = preference_gap != 0
+    metrics = {
+        **length_trend(rewards, lengths),
+        **length_split_accuracy(reward_gap, preference_gap, length_gap),
+        **pair_calibration(reward_gap[decided] * preference_gap[decided].sign()),
+    }
+    if gold is not None and not torch.isnan(gold).any():
+        metrics["gold_corr"] = pearson(rewards, gold)
+        metrics |= gold_and_length_shares(rewards, gold, lengths)
     return metrics

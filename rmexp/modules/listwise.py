@@ -6,7 +6,7 @@ import torch
 from torch import Tensor
 
 from rmexp.losses.listwise import listwise_pairs
-from rmexp.metrics.correlation import pearson
+from rmexp.metrics.pairwise import diagnostics
 from rmexp.metrics.ranking import kendall_tau, pair_agreement
 from rmexp.modules.base import RewardModule
 
@@ -46,18 +46,40 @@ class ListwiseRewardModule(RewardModule):
             "gold": batch["gold"],
         }
 
+    def response_table(self, outputs: dict[str, Tensor]) -> dict[str, Tensor]:
+        """One row per response: its reward, length in tokens and gold reward (for plots and W&B)."""
+        return {
+            "reward": outputs["rewards"].flatten(),
+            "length": outputs["lengths"].flatten(),
+            "gold": outputs["gold"].flatten(),
+        }
+
+    def preferred_gaps(self, outputs: dict[str, Tensor]) -> Tensor:
+        """r_better - r_worse over every pair of a list that the ranking orders (calibration)."""
+        reward_gap, preference_gap = within_list_gaps(outputs["rewards"]), -within_list_gaps(outputs["ranks"].float())
+        decided = preference_gap != 0
+        return reward_gap[decided] * preference_gap[decided].sign()
+
     def evaluation_metrics(self, outputs: dict[str, Tensor]) -> dict[str, Tensor]:
         rewards, ranks, gold = outputs["rewards"], outputs["ranks"], outputs["gold"]
+        # rank 0 is best, so the target gap of (i, j) is rank_j - rank_i
+        preference_gap = -within_list_gaps(ranks.float())
         metrics = {
             "loss": self.loss_fn(rewards, ranks),
             "kendall_tau": kendall_tau(rewards, ranks),
-            # rank 0 is best, so the target gap of (i, j) is rank_j - rank_i
-            "accuracy": pair_agreement(within_list_gaps(rewards), -within_list_gaps(ranks.float())),
+            "accuracy": pair_agreement(within_list_gaps(rewards), preference_gap),
             "reward_mean": rewards.mean(),
             "reward_std": rewards.std(),
-            "length_corr": pearson(rewards.flatten(), outputs["lengths"].flatten()),
         }
+        table = self.response_table(outputs)
+        metrics |= diagnostics(
+            table["reward"],
+            table["length"],
+            within_list_gaps(rewards),
+            preference_gap,
+            within_list_gaps(outputs["lengths"].float()),
+            table["gold"],
+        )
         if not torch.isnan(gold).any():
             metrics["gold_accuracy"] = pair_agreement(within_list_gaps(rewards), within_list_gaps(gold))
-            metrics["gold_corr"] = pearson(rewards.flatten(), gold.flatten())
         return metrics

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+import torch
 from torch import Tensor
 
 from rmexp.losses.pairwise import bradley_terry
@@ -52,6 +53,18 @@ class PairwiseRewardModule(RewardModule):
             "chosen_gold": chosen_gold,
             "rejected_gold": rejected_gold,
         }
+
+    def response_table(self, outputs: dict[str, Tensor]) -> dict[str, Tensor]:
+        """One row per response, chosen ones first: reward, length in tokens, gold (for plots and W&B)."""
+        return {
+            "reward": torch.cat([outputs["chosen"], outputs["rejected"]]),
+            "length": torch.cat([outputs["chosen_length"], outputs["rejected_length"]]),
+            "gold": torch.cat([outputs["chosen_gold"], outputs["rejected_gold"]]),
+        }
+
+    def preferred_gaps(self, outputs: dict[str, Tensor]) -> Tensor:
+        """r_chosen - r_rejected of each pair (calibration)."""
+        return outputs["chosen"] - outputs["rejected"]
 
     def evaluation_metrics(self, outputs: dict[str, Tensor]) -> dict[str, Tensor]:
         return pairwise_metrics(**outputs)

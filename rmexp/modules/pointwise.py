@@ -4,13 +4,15 @@ from collections.abc import Callable
 from typing import Literal
 
 import torch
+from scipy.stats import kendalltau
 from torch import Tensor
 
 from rmexp.data.pointwise_dataset import SCORE_KEYS
 from rmexp.errors import UserError
 from rmexp.losses.pointwise import mean_squared_error
 from rmexp.metrics.correlation import pearson, spearman
-from rmexp.metrics.ranking import grouped_pair_accuracy
+from rmexp.metrics.pairwise import diagnostics
+from rmexp.metrics.ranking import grouped_pair_accuracy, within_group_pairs
 from rmexp.modules.base import RewardModule
 
 ScoreLoss = Callable[[Tensor, Tensor], Tensor]
@@ -55,20 +57,41 @@ class PointwiseRewardModule(RewardModule):
             "prompt_id": batch["prompt_id"],
         }
 
+    def response_table(self, outputs: dict[str, Tensor]) -> dict[str, Tensor]:
+        """One row per response: its reward, length in tokens and gold reward (for plots and W&B)."""
+        return {"reward": outputs["rewards"], "length": outputs["lengths"], "gold": outputs["gold"]}
+
+    def preferred_gaps(self, outputs: dict[str, Tensor]) -> Tensor:
+        """r_better - r_worse over every pair of responses to one prompt with different scores."""
+        first, second = within_group_pairs(outputs["prompt_id"])
+        preference_gap = outputs["scores"][first] - outputs["scores"][second]
+        decided = preference_gap != 0
+        reward_gap = outputs["rewards"][first] - outputs["rewards"][second]
+        return reward_gap[decided] * preference_gap[decided].sign()
+
     def evaluation_metrics(self, outputs: dict[str, Tensor]) -> dict[str, Tensor]:
         rewards, targets, scores = outputs["rewards"], outputs["targets"], outputs["scores"]
+        first, second = within_group_pairs(outputs["prompt_id"])
         metrics = {
             "loss": self.loss_fn(rewards, targets),
             "mse": ((rewards - targets) ** 2).mean(),
             "mae": (rewards - targets).abs().mean(),
             "pearson": pearson(rewards, scores),
             "spearman": spearman(rewards, scores),
+            # tau-b, which corrects for the many ties of 1-10 ratings
+            "kendall": torch.tensor(kendalltau(rewards.detach().cpu(), scores.cpu()).statistic, dtype=torch.float32),
             "accuracy": grouped_pair_accuracy(rewards, scores, outputs["prompt_id"]),
             "reward_mean": rewards.mean(),
             "reward_std": rewards.std(),
-            "length_corr": pearson(rewards, outputs["lengths"]),
         }
+        metrics |= diagnostics(
+            rewards,
+            outputs["lengths"],
+            rewards[first] - rewards[second],
+            scores[first] - scores[second],
+            outputs["lengths"][first] - outputs["lengths"][second],
+            outputs["gold"],
+        )
         if not torch.isnan(outputs["gold"]).any():
             metrics["gold_accuracy"] = grouped_pair_accuracy(rewards, outputs["gold"], outputs["prompt_id"])
-            metrics["gold_corr"] = pearson(rewards, outputs["gold"])
         return metrics
