@@ -1,0 +1,110 @@
+"""A trained reward model in and out of rmexp: a transformers folder anyone can load, and the loaders.
+
+`export_reward_model` writes an `AutoModelForSequenceClassification` folder (safetensors) with the
+tokenizer, so `AutoModelForSequenceClassification.from_pretrained(folder)` gives the rewards rmexp
+gives, to float precision, without rmexp installed. Exact exports are those whose computation the
+transformers class repeats step for step:
+
+- decoders read at the last token (`pooling: last`; Llama, Mistral, Qwen2, ... whose
+  `*ForSequenceClassification` score the rightmost non-pad token with a bias-free `score` layer);
+- only with a zero head bias. The pairwise and listwise losses are shift-invariant, so they never
+  move the bias from its zero start; pointwise regression and reward centering do, and such a model
+  is refused rather than exported with every reward off by a constant.
+
+Encoders are refused: BERT's classification head passes [CLS] through a tanh pooler rmexp does not
+have, and no transformers class pools by the mean.
+"""
+
+import copy
+import json
+from pathlib import Path
+
+import torch
+from hydra.utils import instantiate
+from omegaconf import OmegaConf
+from torch import Tensor, nn
+from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedTokenizerBase
+from transformers.modeling_layers import GenericForSequenceClassification
+
+from rmexp.errors import UserError
+from rmexp.models.reward_model import RewardModel
+
+BIAS_TOLERANCE = 1e-7
+
+
+class ExportError(UserError):
+    """This reward model has no exact transformers equivalent; the message says why."""
+
+
+def export_reward_model(model: RewardModel, tokenizer: PreTrainedTokenizerBase, folder: str | Path) -> Path:
+    """Save `model` as a transformers sequence-classification folder with `tokenizer`; see the module doc."""
+    architecture = model.backbone.config.model_type
+    if model.pooling != "last":
+        raise ExportError(
+            f"model.reward_model.pooling={model.pooling!r} ({architecture}): only `last` exports exactly "
+            "(transformers' sequence classifiers read a decoder's last non-pad token, or BERT's tanh pooler)"
+        )
+    bias = float(model.head.bias.detach())
+    if abs(bias) > BIAS_TOLERANCE:
+        raise ExportError(
+            f"the reward head has a bias of {bias:.6g}, which {architecture}'s bias-free `score` layer cannot "
+            "hold; it comes from a pointwise loss or reward centering (pairwise and listwise losses leave it 0)"
+        )
+    if tokenizer.pad_token_id is None:
+        raise ExportError("the tokenizer has no pad token, so the exported model could not find the last token")
+    config = copy.deepcopy(model.backbone.config)
+    config.num_labels, config.problem_type, config.pad_token_id = 1, "regression", tokenizer.pad_token_id
+    config.architectures = None
+    classifier = AutoModelForSequenceClassification.from_config(config)
+    if not isinstance(classifier, GenericForSequenceClassification):
+        raise ExportError(f"{type(classifier).__name__} does not score the last token with a linear layer alone")
+    getattr(classifier, classifier.base_model_prefix).load_state_dict(model.backbone.state_dict())
+    with torch.no_grad():
+        classifier.score.weight.copy_(model.head.weight)
+    folder = Path(folder)
+    classifier.save_pretrained(folder, safe_serialization=True)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+class ExportedRewardModel(nn.Module):
+    """An exported folder behind RewardModel's interface: (input_ids, attention_mask) -> rewards [B]."""
+
+    def __init__(self, classifier: nn.Module):
+        super().__init__()
+        self.classifier = classifier
+
+    def forward(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:
+        return self.classifier(input_ids=input_ids, attention_mask=attention_mask).logits.squeeze(-1)
+
+
+def load_reward_model(path: str | Path) -> tuple[nn.Module, PreTrainedTokenizerBase]:
+    """The reward model and tokenizer of an exported folder, a run folder or a Lightning checkpoint.
+
+    A checkpoint is rebuilt from the `config.yaml` of its run folder (`<run>/checkpoints/x.ckpt`), so
+    its architecture need not be given again; a run folder means its best checkpoint.
+    """
+    path = Path(path)
+    if (path / "config.json").is_file():
+        classifier = AutoModelForSequenceClassification.from_pretrained(path)
+        return ExportedRewardModel(classifier).eval(), AutoTokenizer.from_pretrained(path)
+    checkpoint = best_checkpoint(path) if path.is_dir() else path
+    if not checkpoint.is_file() or checkpoint.suffix != ".ckpt":
+        raise UserError(f"{path}: expected an exported model folder (with config.json), a run folder or a .ckpt file")
+    run_config = checkpoint.parent.parent / "config.yaml"
+    if not run_config.is_file():
+        raise UserError(f"{checkpoint}: its run folder has no config.yaml ({run_config}) to rebuild the model from")
+    cfg = OmegaConf.load(run_config)
+    tokenizer = instantiate(cfg.model.tokenizer)
+    model = instantiate(cfg.model.reward_model, tokenizer=tokenizer)
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)["state_dict"]
+    model.load_state_dict({key.removeprefix("model."): value for key, value in state.items()})
+    return model.eval(), tokenizer
+
+
+def best_checkpoint(run_dir: Path) -> Path:
+    """The checkpoint validation chose (summary.json), else the last one saved."""
+    summary = run_dir / "summary.json"
+    chosen = json.loads(summary.read_text()).get("best_checkpoint") if summary.is_file() else None
+    # by name inside this folder: the summary's path may be relative to where training ran
+    return run_dir / "checkpoints" / (Path(chosen).name if chosen else "last.ckpt")

@@ -1,0 +1,53 @@
+"""Export: plain transformers loads the folder and gives the rewards rmexp gives."""
+
+import pytest
+import torch
+from hydra.utils import instantiate
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+from rmexp.export import ExportError, export_reward_model, load_reward_model
+
+PROMPTS = ["explain music", "describe the history of cooking", "review travel"]
+RESPONSES = ["the song was loud and good", "a long story", "fine"]
+
+
+def tiny(compose_train, *overrides):
+    cfg = compose_train(*overrides)
+    tokenizer = instantiate(cfg.model.tokenizer)
+    model = instantiate(cfg.model.reward_model, tokenizer=tokenizer, head_init_std=0.5)
+    return model.eval(), tokenizer
+
+
+def test_plain_transformers_gives_the_checkpoint_rewards(compose_train, tmp_path):
+    torch.manual_seed(0)
+    model, tokenizer = tiny(compose_train)
+    batch = tokenizer(PROMPTS, RESPONSES, padding=True, return_tensors="pt")
+    expected = model.score(batch["input_ids"], batch["attention_mask"])
+    export_reward_model(model, tokenizer, tmp_path / "rm")
+
+    reloaded = AutoModelForSequenceClassification.from_pretrained(tmp_path / "rm")
+    reloaded_tokenizer = AutoTokenizer.from_pretrained(tmp_path / "rm")
+    again = reloaded_tokenizer(PROMPTS, RESPONSES, padding=True, return_tensors="pt")
+    assert torch.equal(again["input_ids"], batch["input_ids"])
+    with torch.no_grad():
+        rewards = reloaded(**again).logits.squeeze(-1)
+    assert expected.abs().max() > 0.1  # a head that says something, not all zeros
+    torch.testing.assert_close(rewards, expected, atol=1e-5, rtol=0)
+    assert (tmp_path / "rm" / "model.safetensors").is_file()
+
+    via_loader, _ = load_reward_model(tmp_path / "rm")
+    torch.testing.assert_close(via_loader(batch["input_ids"], batch["attention_mask"]), expected, atol=1e-5, rtol=0)
+
+
+def test_an_encoder_with_mean_pooling_is_refused_naming_the_key(compose_train, tmp_path):
+    model, tokenizer = tiny(compose_train, "model.reward_model.architecture=bert", "model.reward_model.pooling=mean")
+    with pytest.raises(ExportError, match="model.reward_model.pooling='mean'"):
+        export_reward_model(model, tokenizer, tmp_path / "rm")
+
+
+def test_a_head_bias_that_the_score_layer_cannot_hold_is_refused(compose_train, tmp_path):
+    model, tokenizer = tiny(compose_train)
+    torch.nn.init.constant_(model.head.bias, 0.25)
+    with pytest.raises(ExportError, match="bias of 0.25"):
+        export_reward_model(model, tokenizer, tmp_path / "rm")
+    assert not (tmp_path / "rm").exists()
