@@ -1,0 +1,84 @@
+"""`rmexp score`: a JSON Lines file in, the same rows with a `reward` out; bad rows named by line."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+from hydra.utils import instantiate
+
+from rmexp.data.encoding import encode_responses
+from rmexp.errors import UserError
+from rmexp.export import export_reward_model
+from rmexp.score import score_file
+
+from .conftest import REPO_ROOT
+
+ROWS = [
+    {"prompt": "explain music", "response": "the song was loud and good", "id": 1},
+    {"messages": [{"role": "user", "content": "review travel"}, {"role": "assistant", "content": "fine"}]},
+    {"prompt": "describe the history of cooking", "response": "a long story about bread and salt"},
+]
+
+
+@pytest.fixture
+def tiny_model(compose_train):
+    torch.manual_seed(0)
+    cfg = compose_train()
+    tokenizer = instantiate(cfg.model.tokenizer)
+    return instantiate(cfg.model.reward_model, tokenizer=tokenizer, head_init_std=0.5).eval(), tokenizer
+
+
+def write_jsonl(path, lines):
+    path.write_text("".join(line if isinstance(line, str) else json.dumps(line) + "\n" for line in lines))
+    return path
+
+
+def test_every_row_comes_back_with_its_own_reward(tiny_model, tmp_path):
+    model, tokenizer = tiny_model
+    source = write_jsonl(tmp_path / "in.jsonl", ROWS)
+    assert score_file(model, tokenizer, source, tmp_path / "out.jsonl", batch_size=2, show_progress=False) == 3
+
+    scored = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [{k: v for k, v in row.items() if k != "reward"} for row in scored] == ROWS  # order and fields kept
+    # each reward is the model's score of that row alone, batching and sorting by length notwithstanding
+    texts = [("explain music", "the song was loud and good"), ("user: review travel", "fine"),
+             ("describe the history of cooking", "a long story about bread and salt")]  # fmt: skip
+    for (prompt, response), row in zip(texts, scored, strict=True):
+        ids = torch.tensor([encode_responses(tokenizer, [prompt], [response], 512)[0].input_ids])
+        assert row["reward"] == pytest.approx(model.score(ids, torch.ones_like(ids)).item(), abs=1e-5)
+    assert len({row["reward"] for row in scored}) == 3
+
+
+def test_bad_rows_are_named_by_line_and_field_before_anything_is_written(tiny_model, tmp_path):
+    model, tokenizer = tiny_model
+    source = write_jsonl(
+        tmp_path / "in.jsonl",
+        [ROWS[0], "{not json\n", {"prompt": "p", "response": 3}, {"messages": [{"role": "user", "content": "hi"}]}],
+    )
+    with pytest.raises(UserError) as error:
+        score_file(model, tokenizer, source, tmp_path / "out.jsonl", show_progress=False)
+    message = str(error.value)
+    assert f"{source}:2: not valid JSON" in message
+    assert f'{source}:3: field "response": expected a string (int)' in message
+    assert f'{source}:4: field "messages": the last message is the response to score' in message
+    assert ":1:" not in message
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_the_cli_scores_a_file_with_an_exported_model(tiny_model, tmp_path):
+    export_reward_model(*tiny_model, tmp_path / "rm")
+    source = write_jsonl(tmp_path / "in.jsonl", ROWS)
+    command = [sys.executable, "-m", "rmexp.score", f"reward_model={tmp_path / 'rm'}", f"input={source}", "batch_size=2"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "scored 3 rows" in result.stdout
+    scored = [json.loads(line) for line in (tmp_path / "in.scored.jsonl").read_text().splitlines()]
+    assert all(isinstance(row["reward"], float) for row in scored)
+
+    bad = write_jsonl(tmp_path / "bad.jsonl", [{"prompt": "p"}])
+    result = subprocess.run([*command[:-2], f"input={bad}"], capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
+    assert result.returncode == 2
+    assert f'{bad}:1: field "response": expected a string (missing)' in result.stderr
+    assert "Traceback" not in result.stderr
