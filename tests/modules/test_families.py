@@ -58,3 +58,11 @@ def test_a_negative_regularizer_is_refused_naming_the_key(compose_train):
         instantiate(cfg.loss, model=None, optimizer=None)
     assert isinstance(error.value.__cause__, UserError)
     assert "loss.center_coef=-0.1: expected a number >= 0" in str(error.value)
+
+
+def test_the_same_config_and_seed_give_the_same_metrics(compose_train, tmp_path):
+    quick = ["loss=bt", *QUICK, "trainer.max_epochs=1"]
+    (tmp_path / "first").mkdir(), (tmp_path / "second").mkdir()
+    first = train(compose_train(*quick), tmp_path / "first")
+    second = train(compose_train(*quick), tmp_path / "second")
+    assert first["metrics"] == second["metrics"]
