@@ -69,6 +69,7 @@ def train(cfg: DictConfig, output_dir: Path) -> dict[str, Any]:
         "epochs": trainer.current_epoch,
         "steps": trainer.global_step,
         "train_pairs_truncated": getattr(datamodule.datasets.get("train"), "truncated", None),
+        "data_report": getattr(datamodule, "report", None),
         "wall_time_s": round(time.time() - started, 1),
         "output_dir": str(output_dir),
     }
