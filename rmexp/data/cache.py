@@ -56,6 +56,7 @@ def save(cache_dir: str | Path, key: str, payload: Any) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=directory, suffix=".tmp", delete=False) as file:
         pickle.dump(payload, file, protocol=pickle.HIGHEST_PROTOCOL)
+    os.chmod(file.name, 0o644)  # a temporary file is private; the cache is for every job of the sweep
     os.replace(file.name, directory / f"{key}.pkl")
     return directory / f"{key}.pkl"
 
