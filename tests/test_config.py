@@ -1,5 +1,6 @@
 """Every option of every config group composes and builds; bad overrides fail with a useful message."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from hydra.utils import instantiate
 from rmexp import CONFIG_DIR
 from rmexp.train import build
 
-from .conftest import SMALL_LAB
+from .conftest import SHARED_DATA, SMALL_LAB
 
 GROUPS = ("data", "model", "loss", "optimizer", "scheduler", "trainer", "logger", "callbacks", "paths", "experiment")
 
@@ -25,10 +26,25 @@ def test_every_group_of_the_root_config_has_options():
         assert options(group), f"conf/{group}/ is empty"
 
 
+def data_overrides(option: str, tmp_path: Path) -> list[str]:
+    """What each data option needs to build quickly here: a small lab, a tiny file, or the shared data."""
+    if option == "synthetic":
+        return list(SMALL_LAB)
+    if option == "jsonl":
+        pairs = tmp_path / "pairs.jsonl"
+        rows = [{"prompt": f"question {i}", "chosen": f"a good answer {i}", "rejected": "no"} for i in range(40)]
+        pairs.write_text("".join(json.dumps(row) + "\n" for row in rows))
+        return [f"data.path={pairs}", f"paths.cache_dir={tmp_path / 'cache'}"]
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"{SHARED_DATA} is absent: the real data configs read it")
+    return [f"paths.data_dir={SHARED_DATA}", f"paths.cache_dir={tmp_path / 'cache'}"]
+
+
 @pytest.mark.parametrize("group", ["data", "model", "loss", "optimizer", "scheduler", "experiment"])
-def test_every_option_builds_a_module_and_its_data(compose_train, group):
+def test_every_option_builds_a_module_and_its_data(compose_train, tmp_path, group):
     for option in options(group):
-        cfg = compose_train(f"{group}={option}", *SMALL_LAB)
+        extra = data_overrides(option, tmp_path) if group == "data" else SMALL_LAB
+        cfg = compose_train(f"{group}={option}", *extra)
         module, datamodule = build(cfg)
         datamodule.setup("fit")
         batch = next(iter(datamodule.train_dataloader()))
