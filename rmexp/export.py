@@ -7,9 +7,9 @@ transformers class repeats step for step:
 
 - decoders read at the last token (`pooling: last`; Llama, Mistral, Qwen2, ... whose
   `*ForSequenceClassification` score the rightmost non-pad token with a bias-free `score` layer);
-- only with a zero head bias. The pairwise and listwise losses are shift-invariant, so they never
-  move the bias from its zero start; pointwise regression and reward centering do, and such a model
-  is refused rather than exported with every reward off by a constant.
+- only with a zero head bias. The pairwise and listwise losses see only reward differences, so their
+  modules freeze the bias at its zero start; a pointwise regression learns one, and such a model is
+  refused rather than exported with every reward off by a constant.
 
 Encoders are refused: BERT's classification head passes [CLS] through a tanh pooler rmexp does not
 have, and no transformers class pools by the mean.
@@ -48,7 +48,7 @@ def export_reward_model(model: RewardModel, tokenizer: PreTrainedTokenizerBase, 
     if abs(bias) > BIAS_TOLERANCE:
         raise ExportError(
             f"the reward head has a bias of {bias:.6g}, which {architecture}'s bias-free `score` layer cannot "
-            "hold; it comes from a pointwise loss or reward centering (pairwise and listwise losses leave it 0)"
+            "hold; a pointwise loss learns one (the pairwise and listwise families keep it at 0)"
         )
     if tokenizer.pad_token_id is None:
         raise ExportError("the tokenizer has no pad token, so the exported model could not find the last token")

@@ -49,5 +49,7 @@ def results_table(metrics: dict[str, float], splits: tuple[str, ...] = ("val", "
     return table
 
 
-def print_results_table(metrics: dict[str, float], console: Console | None = None) -> None:
-    (console or Console()).print(results_table(metrics))
+def print_results_table(
+    metrics: dict[str, float], console: Console | None = None, splits: tuple[str, ...] = ("val", "test")
+) -> None:
+    (console or Console()).print(results_table(metrics, splits))

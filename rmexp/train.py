@@ -24,6 +24,7 @@ from rich.markup import escape
 
 from rmexp import CONFIG_DIR
 from rmexp.errors import UserError
+from rmexp.export import export_reward_model
 from rmexp.summary import print_results_table, write_json_atomic
 
 log = logging.getLogger(__name__)
@@ -74,9 +75,34 @@ def train(cfg: DictConfig, output_dir: Path) -> dict[str, Any]:
         "output_dir": str(output_dir),
     }
     write_json_atomic(output_dir / "summary.json", summary)
+    summary |= after_training(cfg, module, datamodule, logger, output_dir)
+    write_json_atomic(output_dir / "summary.json", summary)
     if isinstance(logger, WandbLogger):
         logger.experiment.finish()  # each run of a sweep gets its own W&B run, even in one process
     return summary
+
+
+def after_training(
+    cfg: DictConfig, module: pl.LightningModule, datamodule: pl.LightningDataModule, logger: Any, output_dir: Path
+) -> dict[str, Any]:
+    """The test report (plots, W&B table) and the export, each on its own: one failing skips only itself.
+
+    The checkpoint and summary.json are already on disk; a failure here is listed in the summary
+    under `after_training_errors` and shown in the terminal, never raised.
+    """
+    from rmexp.evaluate import report_split  # evaluate imports this module for describe_user_error
+
+    steps = {"report": lambda: report_split(module, datamodule.test_dataloader(), "test", output_dir, logger)["plots"]}
+    if cfg.get("export", True):
+        steps["export"] = lambda: str(export_reward_model(module.model, datamodule.tokenizer, output_dir / "export"))
+    artifacts, errors = {}, {}
+    for name, step in steps.items():
+        try:
+            artifacts[name] = step()
+        except Exception as error:  # reported, and the run's results are kept
+            log.warning("after training, %s failed: %s", name, error, exc_info=not isinstance(error, UserError))
+            errors[name] = f"{type(error).__name__}: {error}"
+    return {"artifacts": artifacts, "after_training_errors": errors}
 
 
 def describe_user_error(error: Exception) -> str | None:
@@ -116,6 +142,8 @@ def main(cfg: DictConfig) -> dict[str, Any]:
         Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False)
         sys.exit(2)
     print_results_table(summary["metrics"])
+    for step, message in summary.get("after_training_errors", {}).items():
+        Console(stderr=True, soft_wrap=True).print(f"[yellow]{step} skipped:[/] {escape(message)}", highlight=False)
     Console().print(f"run folder: {output_dir}")
     return summary
 

@@ -9,6 +9,7 @@ from rmexp.losses.listwise import listwise_pairs
 from rmexp.metrics.pairwise import diagnostics
 from rmexp.metrics.ranking import kendall_tau, pair_agreement
 from rmexp.modules.base import RewardModule
+from rmexp.modules.pairwise import freeze_head_bias
 
 ListLoss = Callable[[Tensor, Tensor], Tensor]
 
@@ -27,6 +28,7 @@ class ListwiseRewardModule(RewardModule):
 
     def __init__(self, model, optimizer, scheduler=None, loss_fn: ListLoss = listwise_pairs, **reg):
         super().__init__(model, optimizer, scheduler, **reg)
+        freeze_head_bias(model)  # the listwise losses, too, see only reward differences
         self.loss_fn = loss_fn
 
     def _rewards(self, batch: dict[str, Tensor]) -> Tensor:

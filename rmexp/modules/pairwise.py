@@ -7,9 +7,20 @@ from torch import Tensor
 
 from rmexp.losses.pairwise import bradley_terry
 from rmexp.metrics.pairwise import pair_accuracy, pairwise_metrics
+from rmexp.models.reward_model import RewardModel
 from rmexp.modules.base import RewardModule
 
 PairLoss = Callable[..., Tensor]
+
+
+def freeze_head_bias(model: RewardModel) -> None:
+    """Hold the reward head's bias at its zero start, for losses that only see reward differences.
+
+    Such a loss gives the bias a gradient of pure round-off, which Adam scales up into a random drift;
+    frozen, the bias stays 0, the rewards lose nothing, and the model exports exactly (rmexp/export.py).
+    """
+    if isinstance(model, RewardModel):  # not an already exported model being evaluated
+        model.head.bias.requires_grad_(False)
 
 
 class PairwiseRewardModule(RewardModule):
@@ -23,6 +34,7 @@ class PairwiseRewardModule(RewardModule):
 
     def __init__(self, model, optimizer, scheduler=None, loss_fn: PairLoss = bradley_terry, use_margin=False, **reg):
         super().__init__(model, optimizer, scheduler, **reg)
+        freeze_head_bias(model)
         self.loss_fn = loss_fn
         self.use_margin = use_margin
 

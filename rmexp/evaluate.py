@@ -1,0 +1,122 @@
+"""Evaluate a trained reward model on any data config and write the report a training run writes.
+
+rmexp-eval reward_model=outputs/train/<run>                        # the lab's test split, BT metrics
+rmexp-eval reward_model=exported/ loss=plackett_luce split=val      # the loss picks the view and metrics
+
+The report is the same everywhere: the family's metrics (with the length-bias and calibration
+diagnostics) in `summary.json` and the terminal table, the plots as PNG, and, where a W&B logger is
+given, the same scalars, plots and a table of per-response rewards and lengths. The data config has
+to describe the data the model should be judged on: for the lab, the same `data.lab` settings (and
+seed) as the training run, so its test split is the one training held out.
+"""
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import hydra
+import torch
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+from pytorch_lightning import LightningDataModule
+from pytorch_lightning.loggers import Logger, WandbLogger
+from rich.console import Console
+from rich.markup import escape
+from torch.utils.data import DataLoader
+
+from rmexp import CONFIG_DIR
+from rmexp.errors import UserError
+from rmexp.export import load_reward_model
+from rmexp.modules.base import RewardModule
+from rmexp.plots import plot_reliability_diagram, plot_reward_against_length
+from rmexp.summary import print_results_table, write_json_atomic
+from rmexp.train import describe_user_error
+
+SPLITS = ("train", "val", "test")
+
+
+@torch.no_grad()
+def collect_outputs(module: RewardModule, dataloader: DataLoader) -> dict[str, torch.Tensor]:
+    """The family's per-example tensors over a whole split, as its evaluation epoch would gather them."""
+    module.eval()
+    device = next(module.parameters()).device
+    batches = [
+        module.evaluation_outputs({key: value.to(device) for key, value in batch.items()}) for batch in dataloader
+    ]
+    return {key: torch.cat([batch[key] for batch in batches]).cpu() for key in batches[0]}
+
+
+def report_split(
+    module: RewardModule, dataloader: DataLoader, split: str, output_dir: Path, logger: Logger | None = None
+) -> dict[str, Any]:
+    """Metrics of one split, its plots in `output_dir/plots`, and the same in W&B where a logger is given."""
+    outputs = collect_outputs(module, dataloader)
+    metrics = {f"{split}/{name}": float(value) for name, value in module.evaluation_metrics(outputs).items()}
+    table = module.response_table(outputs)
+    plots = {
+        "reward_vs_length": plot_reward_against_length(
+            table["reward"], table["length"], output_dir / "plots" / f"{split}_reward_vs_length.png", split
+        ),
+        "reliability": plot_reliability_diagram(
+            module.preferred_gaps(outputs), output_dir / "plots" / f"{split}_reliability.png", title=split
+        ),
+    }
+    if isinstance(logger, WandbLogger):
+        import wandb
+
+        logger.experiment.log({f"{split}/{name}_plot": wandb.Image(str(path)) for name, path in plots.items()})
+        logger.log_table(
+            key=f"{split}/responses",
+            columns=list(table),
+            data=torch.stack([column.float() for column in table.values()], dim=1).tolist(),
+        )
+    return {"metrics": metrics, "plots": {name: str(path) for name, path in plots.items()}}
+
+
+def evaluate(cfg: DictConfig, output_dir: Path) -> dict[str, Any]:
+    """Load the model, build the family and data the config names, report one split."""
+    started = time.time()
+    if cfg.split not in SPLITS:
+        raise UserError(f"split={cfg.split!r}: expected one of {list(SPLITS)}")
+    model, tokenizer = load_reward_model(cfg.reward_model)
+    module: RewardModule = instantiate(cfg.loss, model=model, optimizer=None)
+    datamodule: LightningDataModule = instantiate(cfg.data, tokenizer=tokenizer, view=module.view)
+    datamodule.setup("test" if cfg.split == "test" else "fit")
+    dataloader = getattr(datamodule, f"{cfg.split}_dataloader")()
+    logger = instantiate(cfg.logger) if cfg.get("logger") else None
+    report = report_split(module, dataloader, cfg.split, output_dir, logger)
+    summary = {
+        "status": "completed",
+        "reward_model": str(cfg.reward_model),
+        **report,
+        "wall_time_s": round(time.time() - started, 1),
+        "output_dir": str(output_dir),
+    }
+    write_json_atomic(output_dir / "summary.json", summary)
+    if isinstance(logger, WandbLogger):
+        logger.log_metrics(report["metrics"])
+        logger.experiment.finish()
+    return summary
+
+
+@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="eval")
+def main(cfg: DictConfig) -> dict[str, Any]:
+    output_dir = Path(cfg.paths.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    try:
+        summary = evaluate(cfg, output_dir)
+    except Exception as error:
+        message = describe_user_error(error)
+        if message is None:
+            raise
+        Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+        sys.exit(2)
+    print_results_table(summary["metrics"], splits=(cfg.split,))
+    Console().print(f"report: {output_dir}")
+    return summary
+
+
+if __name__ == "__main__":
+    main()

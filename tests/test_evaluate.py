@@ -1,0 +1,67 @@
+"""After a run: plots, export and `rmexp eval`, which reports what training reported on the same split."""
+
+import json
+
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
+
+from rmexp import CONFIG_DIR
+from rmexp.evaluate import evaluate
+from rmexp.train import train
+
+QUICK_LAB = [
+    "data.lab.num_topics=2",
+    "data.lab.vocab_size=60",
+    "data.lab.num_prompts=400",
+    "data.lab.length_max=16",
+]
+
+
+@pytest.fixture
+def finished_run(compose_train, tmp_path):
+    cfg = compose_train(*QUICK_LAB, "trainer.max_epochs=2", "logger=none", "trainer.enable_progress_bar=false",
+                        "callbacks.progress_bar=null", "callbacks.model_summary=null")  # fmt: skip
+    (tmp_path / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))  # as rmexp-train writes it
+    return train(cfg, tmp_path), tmp_path
+
+
+def compose_eval(*overrides):
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        return compose("eval", overrides=[*QUICK_LAB, *overrides])
+
+
+def test_a_run_leaves_plots_an_export_and_the_diagnostics(finished_run):
+    summary, run_dir = finished_run
+    assert summary["after_training_errors"] == {}
+    assert (run_dir / "export" / "model.safetensors").is_file()
+    assert (run_dir / "plots" / "test_reward_vs_length.png").stat().st_size > 1000
+    assert (run_dir / "plots" / "test_reliability.png").stat().st_size > 1000
+    on_disk = json.loads((run_dir / "summary.json").read_text())
+    assert on_disk["artifacts"]["export"] == str(run_dir / "export")
+    for name in ("ece", "longer_preferred_rate", "accuracy_length_inverted", "reward_per_100_tokens",
+                 "length_partial_corr", "r2_gold_length"):  # fmt: skip
+        assert f"test/{name}" in on_disk["metrics"], name
+
+
+@pytest.mark.parametrize("source", ["run folder", "export"])
+def test_eval_reports_what_training_reported_on_the_test_split(finished_run, tmp_path, source):
+    summary, run_dir = finished_run
+    model_path = run_dir if source == "run folder" else run_dir / "export"
+    report = evaluate(
+        compose_eval(f"reward_model={model_path}", f"paths.output_dir={tmp_path / 'eval'}"), tmp_path / "eval"
+    )
+    for name in ("accuracy", "gold_accuracy", "length_corr", "ece", "accuracy_length_inverted"):
+        assert report["metrics"][f"test/{name}"] == pytest.approx(summary["metrics"][f"test/{name}"], abs=1e-4), name
+    assert (tmp_path / "eval" / "summary.json").is_file()
+    assert (tmp_path / "eval" / "plots" / "test_reliability.png").is_file()
+
+
+def test_a_failing_export_is_reported_and_the_run_kept(compose_train, tmp_path):
+    cfg = compose_train(*QUICK_LAB, "trainer.max_epochs=1", "logger=none", "callbacks=none",
+                        "trainer.enable_progress_bar=false", "model.reward_model.architecture=bert",
+                        "model.reward_model.pooling=mean", "data.lab.num_prompts=60")  # fmt: skip
+    summary = train(cfg, tmp_path)
+    assert "pooling='mean'" in summary["after_training_errors"]["export"]
+    assert "report" in summary["artifacts"]
+    assert json.loads((tmp_path / "summary.json").read_text())["status"] == "completed"
