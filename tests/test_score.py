@@ -70,7 +70,14 @@ def test_bad_rows_are_named_by_line_and_field_before_anything_is_written(tiny_mo
 def test_the_cli_scores_a_file_with_an_exported_model(tiny_model, tmp_path):
     export_reward_model(*tiny_model, tmp_path / "rm")
     source = write_jsonl(tmp_path / "in.jsonl", ROWS)
-    command = [sys.executable, "-m", "rmexp.score", f"reward_model={tmp_path / 'rm'}", f"input={source}", "batch_size=2"]
+    command = [
+        sys.executable,
+        "-m",
+        "rmexp.score",
+        f"reward_model={tmp_path / 'rm'}",
+        f"input={source}",
+        "batch_size=2",
+    ]
     result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "scored 3 rows" in result.stdout
