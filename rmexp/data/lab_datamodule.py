@@ -9,6 +9,7 @@ from torch.utils.data import DataLoader
 from transformers import PreTrainedTokenizerBase
 
 from rmexp.data.lab import SPLITS, LabData, LabSpec, generate
+from rmexp.data.length_batching import data_loader
 from rmexp.data.records import PreferencePair, RankedResponses, RatedResponse
 from rmexp.data.views import View, make_dataset
 
@@ -90,14 +91,7 @@ class LabDataModule(LightningDataModule):
         }
 
     def _loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
-        return DataLoader(
-            self.datasets[split],
-            batch_size=batch_size,
-            shuffle=shuffle,
-            collate_fn=self.datasets[split].collate,
-            num_workers=self.num_workers,
-            persistent_workers=self.num_workers > 0,
-        )
+        return data_loader(self.datasets[split], batch_size, shuffle, self.num_workers)
 
     def train_dataloader(self) -> DataLoader:
         return self._loader("train", self.batch_size, shuffle=True)
