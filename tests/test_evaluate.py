@@ -18,12 +18,16 @@ QUICK_LAB = [
 ]
 
 
-@pytest.fixture
-def finished_run(compose_train, tmp_path):
-    cfg = compose_train(*QUICK_LAB, "trainer.max_epochs=2", "logger=none", "trainer.enable_progress_bar=false",
-                        "callbacks.progress_bar=null", "callbacks.model_summary=null")  # fmt: skip
-    (tmp_path / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))  # as rmexp-train writes it
-    return train(cfg, tmp_path), tmp_path
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    """One short run shared by the tests below: training is the slow part."""
+    run_dir = tmp_path_factory.mktemp("run")
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg = compose("train", overrides=[f"paths.output_dir={run_dir}", *QUICK_LAB, "trainer.max_epochs=2",
+                                          "logger=none", "trainer.enable_progress_bar=false",
+                                          "callbacks.progress_bar=null", "callbacks.model_summary=null"])  # fmt: skip
+    (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))  # as rmexp-train writes it
+    return train(cfg, run_dir), run_dir
 
 
 def compose_eval(*overrides):
