@@ -1,5 +1,51 @@
 """Mistakes a user can make, reported as one readable message instead of a traceback."""
 
+import sys
+from collections.abc import Callable
+from typing import TypeVar
+
+from hydra.errors import InstantiationException
+from pydantic import ValidationError
+from rich.console import Console
+from rich.markup import escape
+
+Result = TypeVar("Result")
+
 
 class UserError(Exception):
     """Bad configuration, data or arguments: the message says what and where, and what was expected."""
+
+
+def describe_user_error(error: Exception) -> str | None:
+    """The message of a mistake the user can fix, or None for a bug that deserves its traceback.
+
+    Hydra wraps what a `_target_` raises and appends the config key it was building (`full_key`);
+    a pydantic error lists each bad field, so together they name the exact key and what it expects.
+    """
+    cause = error
+    while isinstance(cause, InstantiationException) and cause.__cause__ is not None:
+        cause = cause.__cause__
+    if isinstance(cause, UserError):
+        return str(cause)
+    if isinstance(cause, ValidationError):
+        text = str(error)
+        config_key = text.rsplit("full_key:", 1)[-1].strip() if "full_key:" in text else "config"
+        return "\n".join(
+            f"{config_key}.{'.'.join(map(str, issue['loc']))}: {issue['msg']} (got {issue['input']!r})"
+            if issue["loc"]
+            else f"{config_key}: {issue['msg']}"
+            for issue in cause.errors()
+        )
+    return None
+
+
+def exit_on_user_error(job: Callable[..., Result], *args) -> Result:
+    """Run an entry point's job; a user's mistake prints one line on stderr and exits 2, a bug keeps its traceback."""
+    try:
+        return job(*args)
+    except Exception as error:
+        message = describe_user_error(error)
+        if message is None:
+            raise
+        Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+        sys.exit(2)

@@ -10,7 +10,6 @@ to describe the data the model should be judged on: for the lab, the same `data.
 seed) as the training run, so its test split is the one training held out.
 """
 
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -22,16 +21,14 @@ from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning import LightningDataModule
 from pytorch_lightning.loggers import Logger, WandbLogger
 from rich.console import Console
-from rich.markup import escape
 from torch.utils.data import DataLoader
 
 from rmexp import CONFIG_DIR
-from rmexp.errors import UserError
+from rmexp.errors import UserError, exit_on_user_error
 from rmexp.export import load_reward_model
 from rmexp.modules.base import RewardModule
 from rmexp.plots import plot_reliability_diagram, plot_reward_against_length
 from rmexp.summary import print_results_table, write_json_atomic
-from rmexp.train import describe_user_error
 
 SPLITS = ("train", "val", "test")
 
@@ -105,14 +102,7 @@ def main(cfg: DictConfig) -> dict[str, Any]:
     output_dir = Path(cfg.paths.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
-    try:
-        summary = evaluate(cfg, output_dir)
-    except Exception as error:
-        message = describe_user_error(error)
-        if message is None:
-            raise
-        Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False)
-        sys.exit(2)
+    summary = exit_on_user_error(evaluate, cfg, output_dir)
     print_results_table(summary["metrics"], splits=(cfg.split,))
     Console().print(f"report: {output_dir}")
     return summary

@@ -10,7 +10,6 @@ and never leaves a half-scored output behind.
 """
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,6 @@ import hydra
 import torch
 from omegaconf import DictConfig
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import track
 from torch import nn
 from transformers import PreTrainedTokenizerBase
@@ -26,7 +24,7 @@ from transformers import PreTrainedTokenizerBase
 from rmexp import CONFIG_DIR
 from rmexp.data.encoding import encode_responses
 from rmexp.data.padding import pad_sequences
-from rmexp.errors import UserError
+from rmexp.errors import UserError, exit_on_user_error
 from rmexp.export import load_reward_model
 
 EXPECTED_ROW = 'a JSON object with string fields "prompt" and "response", or a "messages" list ending in the assistant'
@@ -122,17 +120,17 @@ def score_file(model: nn.Module, tokenizer: PreTrainedTokenizerBase, input_path:
     return len(rows)
 
 
+def score(cfg: DictConfig, input_path: Path, output_path: Path) -> int:
+    model, tokenizer = load_reward_model(cfg.reward_model)
+    model.to(cfg.device)
+    return score_file(model, tokenizer, input_path, output_path, cfg.batch_size, cfg.max_length)
+
+
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="score")
 def main(cfg: DictConfig) -> None:
-    try:
-        input_path = Path(cfg.input)
-        output_path = Path(cfg.output) if cfg.output else input_path.with_name(input_path.stem + ".scored.jsonl")
-        model, tokenizer = load_reward_model(cfg.reward_model)
-        model.to(cfg.device)
-        count = score_file(model, tokenizer, input_path, output_path, cfg.batch_size, cfg.max_length)
-    except UserError as error:
-        Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
-        sys.exit(2)
+    input_path = Path(cfg.input)
+    output_path = Path(cfg.output) if cfg.output else input_path.with_name(input_path.stem + ".scored.jsonl")
+    count = exit_on_user_error(score, cfg, input_path, output_path)
     Console().print(f"scored {count} rows: {output_path}")
 
 

@@ -6,7 +6,6 @@ rmexp-train --multirun seed=0,1,2            # a sweep over seeds
 """
 
 import logging
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -14,16 +13,15 @@ from typing import Any
 import hydra
 import pytorch_lightning as pl
 from hydra.core.hydra_config import HydraConfig
-from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
-from pydantic import ValidationError
 from pytorch_lightning.loggers import WandbLogger
 from rich.console import Console
 from rich.markup import escape
 
 from rmexp import CONFIG_DIR
-from rmexp.errors import UserError
+from rmexp.errors import UserError, exit_on_user_error
+from rmexp.evaluate import report_split
 from rmexp.export import export_reward_model
 from rmexp.summary import print_results_table, write_json_atomic
 
@@ -90,8 +88,6 @@ def after_training(
     The checkpoint and summary.json are already on disk; a failure here is listed in the summary
     under `after_training_errors` and shown in the terminal, never raised.
     """
-    from rmexp.evaluate import report_split  # evaluate imports this module for describe_user_error
-
     steps = {"report": lambda: report_split(module, datamodule.test_dataloader(), "test", output_dir, logger)["plots"]}
     if cfg.get("export", True):
         steps["export"] = lambda: str(export_reward_model(module.model, datamodule.tokenizer, output_dir / "export"))
@@ -105,42 +101,12 @@ def after_training(
     return {"artifacts": artifacts, "after_training_errors": errors}
 
 
-def describe_user_error(error: Exception) -> str | None:
-    """The message of a mistake the user can fix, or None for a bug that deserves its traceback.
-
-    Hydra wraps what a `_target_` raises and appends the config key it was building (`full_key`);
-    a pydantic error lists each bad field, so together they name the exact key and what it expects.
-    """
-    cause = error
-    while isinstance(cause, InstantiationException) and cause.__cause__ is not None:
-        cause = cause.__cause__
-    if isinstance(cause, UserError):
-        return str(cause)
-    if isinstance(cause, ValidationError):
-        text = str(error)
-        config_key = text.rsplit("full_key:", 1)[-1].strip() if "full_key:" in text else "config"
-        return "\n".join(
-            f"{config_key}.{'.'.join(map(str, issue['loc']))}: {issue['msg']} (got {issue['input']!r})"
-            if issue["loc"]
-            else f"{config_key}: {issue['msg']}"
-            for issue in cause.errors()
-        )
-    return None
-
-
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="train")
 def main(cfg: DictConfig) -> dict[str, Any]:
     output_dir = Path(cfg.paths.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
-    try:
-        summary = train(cfg, output_dir)
-    except Exception as error:
-        message = describe_user_error(error)
-        if message is None:
-            raise
-        Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False)
-        sys.exit(2)
+    summary = exit_on_user_error(train, cfg, output_dir)
     print_results_table(summary["metrics"])
     for step, message in summary.get("after_training_errors", {}).items():
         Console(stderr=True, soft_wrap=True).print(f"[yellow]{step} skipped:[/] {escape(message)}", highlight=False)
