@@ -116,6 +116,18 @@ def gold_reward(word_weights: np.ndarray, topic: int, word_ids: np.ndarray) -> f
     return float(word_weights[topic, word_ids].mean())
 
 
+def draw_words(rng: np.random.Generator, word_weights: np.ndarray, topic: int, length: int, skill: float) -> np.ndarray:
+    """The word ids of one response, each drawn with p(word) proportional to exp(skill * weight[topic, word]).
+
+    The skill tilts word choice towards the topic's helpful words (or harmful ones when negative) while
+    the length is given, so gold rewards spread without tying them to length. Public so that best-of-n
+    (rmexp/bon) draws fresh candidates from the very process that made the lab's responses.
+    """
+    logits = skill * word_weights[topic]
+    probs = np.exp(logits - logits.max())
+    return rng.choice(word_weights.shape[1], size=length, p=probs / probs.sum())
+
+
 def generate(spec: LabSpec) -> LabData:
     """Draw the whole lab from `spec.seed`; the same spec gives byte-identical data."""
     rng = np.random.default_rng(spec.seed)
@@ -152,9 +164,7 @@ def generate(spec: LabSpec) -> LabData:
     responses, response_gold = [], np.empty(n_responses)
     for i in range(n_responses):
         topic = prompt_topic[response_prompt[i]]
-        logits = skill[i] * word_weights[topic]
-        probs = np.exp(logits - logits.max())
-        word_ids = rng.choice(spec.vocab_size, size=response_length[i], p=probs / probs.sum())
+        word_ids = draw_words(rng, word_weights, topic, response_length[i], skill[i])
         responses.append(" ".join(words[j] for j in word_ids))
         response_gold[i] = gold_reward(word_weights, topic, word_ids)
     utility = response_gold + spec.beta_len * np.log(response_length)
