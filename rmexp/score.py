@@ -4,12 +4,15 @@ rmexp-score reward_model=outputs/train/<run> input=responses.jsonl              
 rmexp-score reward_model=exported/ input=chats.jsonl output=scored.jsonl batch_size=64
 
 A row is {"prompt": ..., "response": ...} or {"messages": [{"role": ..., "content": ...}, ...]} whose
-last message is the assistant's response; earlier turns become the prompt, one "role: content" line
-each. Every row is checked before any is scored, so a bad file fails at once, naming each bad line,
-and never leaves a half-scored output behind.
+last message is the assistant's response; earlier turns become the prompt exactly as the training data
+readers render chat data. Every row is checked before any is scored, so a bad file fails at once,
+naming each bad line, and never leaves a half-scored output behind; then the file is scored in chunks,
+so its size is not bounded by memory.
 """
 
 import json
+from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -17,67 +20,74 @@ import hydra
 import torch
 from omegaconf import DictConfig
 from rich.console import Console
-from rich.progress import track
+from rich.progress import Progress, track
 from torch import nn
 from transformers import PreTrainedTokenizerBase
 
 from rmexp import CONFIG_DIR
 from rmexp.data.encoding import encode_responses
+from rmexp.data.formats.chat import messages, render_prompt
 from rmexp.data.padding import pad_sequences
+from rmexp.data.validation import MISMATCH, RowError, field, nonempty_text
 from rmexp.errors import UserError, exit_on_user_error
 from rmexp.export import load_reward_model
 
 EXPECTED_ROW = 'a JSON object with string fields "prompt" and "response", or a "messages" list ending in the assistant'
 MAX_REPORTED = 10
+# Rows read, scored and written at a time: memory stays bounded whatever the file's size.
+CHUNK_ROWS = 2048
 
 
-def row_texts(row: Any) -> tuple[str, str]:
-    """(prompt, response) of one row; ValueError naming the field and what it should hold."""
+def row_texts(row: Any, tokenizer: PreTrainedTokenizerBase | None = None) -> tuple[str, str]:
+    """(prompt, response) of one row, rendered as the training data readers render it; RowError if bad.
+
+    Earlier chat turns become the prompt through the tokenizer's chat template, or HH-RLHF's plain
+    "\n\nHuman: ... \n\nAssistant:" where it has none (rmexp/data/formats/chat.py), as in training.
+    """
     if not isinstance(row, dict):
-        raise ValueError(f"expected {EXPECTED_ROW}, got {type(row).__name__}")
+        raise RowError("(row)", EXPECTED_ROW, row, MISMATCH)
     if "messages" in row:
-        messages = row["messages"]
-        if not isinstance(messages, list) or not messages:
-            raise ValueError('field "messages": expected a non-empty list of {"role", "content"} objects')
-        for index, message in enumerate(messages):
-            if not (isinstance(message, dict) and isinstance(message.get("role"), str)
-                    and isinstance(message.get("content"), str)):  # fmt: skip
-                raise ValueError(f'field "messages[{index}]": expected {{"role": str, "content": str}}')
-        if messages[-1]["role"] != "assistant":
-            raise ValueError(f'field "messages": the last message is the response to score, so its role must be '
-                             f'"assistant", not {messages[-1]["role"]!r}')  # fmt: skip
-        prompt = "\n".join(f"{message['role']}: {message['content']}" for message in messages[:-1])
-        return prompt, messages[-1]["content"]
-    for field in ("prompt", "response"):
-        if not isinstance(row.get(field), str):
-            got = "missing" if field not in row else f"{type(row[field]).__name__}"
-            raise ValueError(f'field "{field}": expected a string ({got}); a row holds {EXPECTED_ROW}')
-    return row["prompt"], row["response"]
+        turns = messages(row["messages"], "messages")
+        if turns[-1]["role"] != "assistant":
+            raise RowError("messages", "a conversation whose last turn, the response to score, is the assistant's",
+                           turns[-1]["role"], MISMATCH)  # fmt: skip
+        return render_prompt(turns[:-1], tokenizer) if len(turns) > 1 else "", turns[-1]["content"]
+    return nonempty_text(field(row, "prompt"), "prompt"), nonempty_text(field(row, "response"), "response")
 
 
-def read_rows(path: Path) -> tuple[list[dict], list[tuple[str, str]]]:
-    """Every row of the file and its texts; one UserError listing each bad line (the first ten)."""
-    if not path.is_file():
-        raise UserError(f"{path}: no such file; expected a JSON Lines file with one {EXPECTED_ROW} per line")
-    rows, texts, problems = [], [], []
+def parsed_rows(path: Path, tokenizer: PreTrainedTokenizerBase | None = None) -> Iterator[tuple[int, Any]]:
+    """(line number, row, (prompt, response)) per non-blank line; the texts are instead an error message if bad."""
     with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             try:
                 row = json.loads(line)
-                texts.append(row_texts(row))
-                rows.append(row)
+                yield number, row, row_texts(row, tokenizer)
             except json.JSONDecodeError as error:
-                problems.append(f"{path}:{number}: not valid JSON ({error.msg} at column {error.colno})")
-            except ValueError as error:
-                problems.append(f"{path}:{number}: {error}")
+                yield number, None, f"not valid JSON ({error.msg} at column {error.colno})"
+            except RowError as error:
+                yield number, row, str(error)
+
+
+def check_rows(path: Path, tokenizer: PreTrainedTokenizerBase | None = None) -> int:
+    """Read the whole file once, keeping nothing: the number of rows, or one UserError naming each bad line.
+
+    Checking first means a bad file fails at once and never leaves a half-scored output behind.
+    """
+    if not path.is_file():
+        raise UserError(f"{path}: no such file; expected a JSON Lines file with one {EXPECTED_ROW} per line")
+    count, problems = 0, []
+    for number, _, texts in parsed_rows(path, tokenizer):
+        if isinstance(texts, str):
+            problems.append(f"{path}:{number}: {texts}")
+        count += 1
     if problems:
         more = f"\n... and {len(problems) - MAX_REPORTED} more bad lines" if len(problems) > MAX_REPORTED else ""
         raise UserError("\n".join(problems[:MAX_REPORTED]) + more)
-    if not rows:
+    if not count:
         raise UserError(f"{path}: no rows; expected one {EXPECTED_ROW} per line")
-    return rows, texts
+    return count
 
 
 @torch.no_grad()
@@ -109,15 +119,26 @@ def reward_texts(
 
 def score_file(model: nn.Module, tokenizer: PreTrainedTokenizerBase, input_path: Path, output_path: Path,
                batch_size: int = 32, max_length: int = 512, show_progress: bool = True) -> int:  # fmt: skip
-    """Write `input_path`'s rows to `output_path` with a `reward` field each; the number of rows."""
-    rows, texts = read_rows(input_path)
-    rewards = reward_texts(model, tokenizer, texts, batch_size, max_length, show_progress)
+    """Write `input_path`'s rows to `output_path` with a `reward` field each; the number of rows.
+
+    The file is read twice, checked and then scored `CHUNK_ROWS` at a time, so a file of any size
+    scores in bounded memory; the output appears (by rename) only once every row is scored.
+    """
+    total = check_rows(input_path, tokenizer)
     temporary = output_path.with_suffix(output_path.suffix + ".tmp")
-    with temporary.open("w", encoding="utf-8") as out:
-        for row, reward in zip(rows, rewards, strict=True):
-            out.write(json.dumps({**row, "reward": reward}, ensure_ascii=False) + "\n")
+    with (
+        temporary.open("w", encoding="utf-8") as out,
+        Progress(console=Console(stderr=True), disable=not show_progress) as progress,
+    ):
+        task = progress.add_task("scoring", total=total)
+        rows = parsed_rows(input_path, tokenizer)
+        while chunk := list(islice(rows, CHUNK_ROWS)):
+            rewards = reward_texts(model, tokenizer, [texts for _, _, texts in chunk], batch_size, max_length, False)
+            for (_, row, _), reward in zip(chunk, rewards, strict=True):
+                out.write(json.dumps({**row, "reward": reward}, ensure_ascii=False) + "\n")
+            progress.advance(task, len(chunk))
     temporary.replace(output_path)
-    return len(rows)
+    return total
 
 
 def score(cfg: DictConfig, input_path: Path, output_path: Path) -> int:

@@ -43,7 +43,7 @@ def test_every_row_comes_back_with_its_own_reward(tiny_model, tmp_path):
     scored = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert [{k: v for k, v in row.items() if k != "reward"} for row in scored] == ROWS  # order and fields kept
     # each reward is the model's score of that row alone, batching and sorting by length notwithstanding
-    texts = [("explain music", "the song was loud and good"), ("user: review travel", "fine"),
+    texts = [("explain music", "the song was loud and good"), ("\n\nHuman: review travel\n\nAssistant:", "fine"),
              ("describe the history of cooking", "a long story about bread and salt")]  # fmt: skip
     for (prompt, response), row in zip(texts, scored, strict=True):
         ids = torch.tensor([encode_responses(tokenizer, [prompt], [response], 512)[0].input_ids])
@@ -61,10 +61,24 @@ def test_bad_rows_are_named_by_line_and_field_before_anything_is_written(tiny_mo
         score_file(model, tokenizer, source, tmp_path / "out.jsonl", show_progress=False)
     message = str(error.value)
     assert f"{source}:2: not valid JSON" in message
-    assert f'{source}:3: field "response": expected a string (int)' in message
-    assert f'{source}:4: field "messages": the last message is the response to score' in message
+    assert f"{source}:3: field 'response': expected a string, got 3" in message
+    assert f"{source}:4: field 'messages': expected a conversation whose last turn, the response to score" in message
     assert ":1:" not in message
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_file_larger_than_one_chunk_is_scored_in_order(tiny_model, tmp_path, monkeypatch):
+    model, tokenizer = tiny_model
+    monkeypatch.setattr("rmexp.score.CHUNK_ROWS", 2)
+    rows = [{"prompt": "explain music", "response": " ".join(["good"] * n), "n": n} for n in range(1, 8)]
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    assert score_file(model, tokenizer, source, tmp_path / "out.jsonl", show_progress=False) == 7
+    chunked = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [row["n"] for row in chunked] == list(range(1, 8))
+    monkeypatch.setattr("rmexp.score.CHUNK_ROWS", 4096)
+    score_file(model, tokenizer, source, tmp_path / "whole.jsonl", show_progress=False)
+    unchunked = [json.loads(line) for line in (tmp_path / "whole.jsonl").read_text().splitlines()]
+    assert [row["reward"] for row in chunked] == pytest.approx([row["reward"] for row in unchunked], abs=1e-5)
 
 
 def test_the_cli_scores_a_file_with_an_exported_model(tiny_model, tmp_path):
@@ -87,5 +101,5 @@ def test_the_cli_scores_a_file_with_an_exported_model(tiny_model, tmp_path):
     bad = write_jsonl(tmp_path / "bad.jsonl", [{"prompt": "p"}])
     result = subprocess.run([*command[:-2], f"input={bad}"], capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
     assert result.returncode == 2
-    assert f'{bad}:1: field "response": expected a string (missing)' in result.stderr
+    assert f"{bad}:1: field 'response': expected a value (the row has ['prompt'])" in result.stderr
     assert "Traceback" not in result.stderr
