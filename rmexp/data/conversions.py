@@ -76,7 +76,7 @@ def rankings_to_pairs(lists: list[RankedResponses]) -> tuple[list[PreferencePair
                 counts["ties"] += 1
                 continue
             better, worse = (first, second) if ranked.ranks[first] < ranked.ranks[second] else (second, first)
-            pairs.append(_pair(ranked.prompt, ranked.responses, better, worse))
+            pairs.append(_pair(ranked.prompt, ranked.responses, better, worse, ranked.gold))
     return pairs, counts
 
 
@@ -188,5 +188,6 @@ def _dense_ranks(scores: list[float]) -> list[int]:
     return [order.index(score) for score in scores]
 
 
-def _pair(prompt: str, responses: list[str], better: int, worse: int) -> PreferencePair:
-    return PreferencePair(prompt=prompt, chosen=responses[better], rejected=responses[worse])
+def _pair(prompt: str, responses: list[str], better: int, worse: int, gold: list[float] = ()) -> PreferencePair:
+    golds = {"chosen_gold": gold[better], "rejected_gold": gold[worse]} if gold else {}
+    return PreferencePair(prompt=prompt, chosen=responses[better], rejected=responses[worse], **golds)

@@ -1,6 +1,6 @@
 """The lab as a LightningDataModule: draws the lab once and serves the view the loss asks for."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import ConfigDict, Field, validate_call
@@ -8,15 +8,32 @@ from pytorch_lightning import LightningDataModule
 from torch.utils.data import DataLoader
 from transformers import PreTrainedTokenizerBase
 
+from rmexp.data.conversions import rankings_to_pairs, ratings_to_pairs
 from rmexp.data.lab import SPLITS, LabData, LabSpec, generate
 from rmexp.data.length_batching import data_loader
 from rmexp.data.records import PreferencePair, RankedResponses, RatedResponse
 from rmexp.data.views import View, make_dataset
 
+# Where the pairwise view's train and val pairs come from: the lab's labelled pairs, every pair of
+# its ranked lists (the pairs a listwise loss sees, one by one), or every two rated responses to one
+# prompt (margin = the rating gap, as Llama 2).
+PairSource = Literal["labels", "rankings", "ratings"]
 
-def lab_records(lab: LabData, split: str, view: View) -> list:
+
+def lab_records(lab: LabData, split: str, view: View, pairs_from: PairSource = "labels") -> list:
     """The records of one split in the shape the view asks for, all drawn from the same responses."""
-    return {"pairwise": lab_pairs, "pointwise": lab_ratings, "listwise": lab_rankings}[view](lab, split)
+    if view == "pairwise":
+        return lab_pairs_from(lab, split, pairs_from)
+    return {"pointwise": lab_ratings, "listwise": lab_rankings}[view](lab, split)
+
+
+def lab_pairs_from(lab: LabData, split: str, source: PairSource) -> list[PreferencePair]:
+    """The pairs of one split from `source`; test keeps the gold-ordered pairs, so every source meets one test set."""
+    if source == "labels" or split == "test":
+        return lab_pairs(lab, split)
+    if source == "rankings":
+        return rankings_to_pairs(lab_rankings(lab, split))[0]
+    return ratings_to_pairs(lab_ratings(lab, split), min_score_gap=0.0)[0]
 
 
 def lab_pairs(lab: LabData, split: str) -> list[PreferencePair]:
@@ -74,9 +91,10 @@ class LabDataModule(LightningDataModule):
         eval_batch_size: Annotated[int, Field(gt=0)] = 128,
         max_length: Annotated[int, Field(gt=4)] = 128,
         num_workers: Annotated[int, Field(ge=0)] = 0,
+        pairs_from: PairSource = "labels",
     ):
         super().__init__()
-        self.spec, self.tokenizer, self.view = lab, tokenizer, view
+        self.spec, self.tokenizer, self.view, self.pairs_from = lab, tokenizer, view, pairs_from
         self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
         self.max_length, self.num_workers = max_length, num_workers
         self.datasets: dict = {}
@@ -86,7 +104,9 @@ class LabDataModule(LightningDataModule):
             return
         lab = generate(self.spec)
         self.datasets = {
-            split: make_dataset(self.view, lab_records(lab, split, self.view), self.tokenizer, self.max_length)
+            split: make_dataset(
+                self.view, lab_records(lab, split, self.view, self.pairs_from), self.tokenizer, self.max_length
+            )
             for split in SPLITS
         }
 

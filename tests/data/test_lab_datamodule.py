@@ -1,0 +1,58 @@
+"""Where the lab's pairwise view takes its pairs from: labels, ranked lists or ratings (ablations 4 and 5)."""
+
+from math import comb
+
+import pytest
+from pydantic import ValidationError
+
+from rmexp.data.lab import LabSpec, generate
+from rmexp.data.lab_datamodule import LabDataModule, lab_pairs, lab_rankings, lab_ratings, lab_records
+
+SPEC = LabSpec(num_prompts=30, vocab_size=40, list_size=4, lists_per_prompt=2, seed=3)
+
+
+@pytest.fixture(scope="module")
+def lab():
+    return generate(SPEC)
+
+
+def test_pairs_from_rankings_are_every_pair_of_each_list_better_first(lab):
+    lists = lab_rankings(lab, "train")
+    pairs = lab_records(lab, "train", "pairwise", pairs_from="rankings")
+    assert len(pairs) == len(lists) * comb(4, 2)  # no ties in a ranked list of the lab
+    first_list = lists[0]
+    expected = [
+        (first_list.responses[i], first_list.responses[j]) for i in range(4) for j in range(i + 1, 4)
+    ]  # best first, so i < j means i was ranked above j
+    assert [(pair.chosen, pair.rejected) for pair in pairs[:6]] == expected
+    assert pairs[0].chosen_gold == first_list.gold[0] and pairs[0].rejected_gold == first_list.gold[1]
+
+
+def test_pairs_from_ratings_carry_the_rating_gap_as_margin(lab):
+    ratings = lab_ratings(lab, "train")
+    score = {(rating.prompt, rating.response): rating.score for rating in ratings}
+    pairs = lab_records(lab, "train", "pairwise", pairs_from="ratings")
+    assert pairs
+    for pair in pairs:
+        chosen, rejected = score[pair.prompt, pair.chosen], score[pair.prompt, pair.rejected]
+        assert chosen > rejected
+        assert pair.margin == chosen - rejected
+    prompts = {rating.prompt for rating in ratings}
+    assert len(pairs) <= len(prompts) * comb(SPEC.responses_per_prompt, 2)  # ties dropped
+
+
+@pytest.mark.parametrize("source", ["rankings", "ratings"])
+def test_every_source_meets_the_same_gold_test_pairs(lab, source):
+    assert lab_records(lab, "test", "pairwise", pairs_from=source) == lab_pairs(lab, "test")
+
+
+def test_the_datamodule_serves_the_chosen_source(word_tokenizer):
+    datamodule = LabDataModule(lab=SPEC, tokenizer=word_tokenizer, pairs_from="rankings")
+    datamodule.setup("fit")
+    assert len(datamodule.datasets["train"]) == len(lab_rankings(generate(SPEC), "train")) * comb(4, 2)
+
+
+def test_an_unknown_source_is_refused_naming_the_choices(word_tokenizer):
+    with pytest.raises(ValidationError, match="pairs_from") as error:
+        LabDataModule(lab=SPEC, tokenizer=word_tokenizer, pairs_from="votes")
+    assert "'labels', 'rankings' or 'ratings'" in str(error.value)
