@@ -1,0 +1,113 @@
+"""rmexp-compare on the hand-made sweep of conftest.py: the numbers in its tables are the hand-computed ones."""
+
+import csv
+import math
+
+import pytest
+
+from rmexp.compare.cli import main
+
+from .conftest import write_job
+
+
+def read_csv(path) -> dict[str, dict[str, str]]:
+    with path.open() as file:
+        return {row["variant"]: row for row in csv.DictReader(file)}
+
+
+@pytest.fixture
+def compared(sweep_dir, capsys):
+    main([str(sweep_dir)])  # metrics and baseline from the runs' config: compare.metrics, compare.baseline
+    return sweep_dir / "compare", capsys.readouterr().out
+
+
+def test_each_variant_has_its_mean_std_interval_and_seeds(compared):
+    output, _ = compared
+    rows = read_csv(output / "variants.csv")
+    bt, pointwise, listwise = rows["loss=bt"], rows["loss=pointwise_mse"], rows["loss=listwise_pairs"]
+    # bt: 0.80, 0.82, 0.84 (seed 3 diverged) -> 0.82 +- 4.302653 * 0.02 / sqrt(3)
+    assert bt["seeds"] == "3 of 4" and bt["metric"] == "test/gold_accuracy"
+    assert [float(bt[key]) for key in ("mean", "std", "ci_low", "ci_high")] == pytest.approx(
+        [0.82, 0.02, 0.770317, 0.869683], abs=1e-6
+    )
+    # listwise: 0.83, 0.86, 0.86 -> mean 0.85, s = sqrt(0.0003) = 0.017321, half-width 4.302653 * 0.01
+    assert [float(listwise[key]) for key in ("mean", "std", "ci_low", "ci_high")] == pytest.approx(
+        [0.85, 0.017321, 0.806973, 0.893027], abs=1e-6
+    )
+    # pointwise: 0.70, 0.74 -> mean 0.72, s = 0.028284, half-width t_{0.975, 1} * 0.02 = 12.706205 * 0.02
+    assert pointwise["seeds"] == "2 of 4"
+    assert [float(pointwise[key]) for key in ("mean", "std", "ci_low", "ci_high")] == pytest.approx(
+        [0.72, 0.028284, 0.465876, 0.974124], abs=1e-6
+    )
+
+
+def test_each_variant_is_paired_by_seed_with_the_baseline(compared):
+    output, _ = compared
+    rows = read_csv(output / "paired.csv")
+    assert set(rows) == {"loss=pointwise_mse", "loss=listwise_pairs"}
+    listwise, pointwise = rows["loss=listwise_pairs"], rows["loss=pointwise_mse"]
+    # differences 0.03, 0.04, 0.02: t = 5.196 on 2 df
+    assert listwise["baseline"] == "loss=bt" and listwise["pairs"] == "3"
+    assert [float(listwise[key]) for key in ("difference", "ci_low", "ci_high", "p_value")] == pytest.approx(
+        [0.03, 0.005159, 0.054841, 0.035098], abs=1e-6
+    )
+    # seeds 0 and 1: -0.10, -0.08 -> mean -0.09, se 0.01, t = -9 on 1 df: p = 1 - 2 atan(9) / pi
+    assert [float(pointwise[key]) for key in ("difference", "ci_low", "ci_high")] == pytest.approx(
+        [-0.09, -0.217062, 0.037062], abs=1e-6
+    )
+    assert float(pointwise["p_value"]) == pytest.approx(1 - 2 * math.atan(9) / math.pi, abs=1e-9)
+
+
+def test_runs_that_are_not_results_are_listed_with_why(compared):
+    output, printed = compared
+    with (output / "left_out.csv").open() as file:
+        left_out = {(row["variant"], row["seed"]): (row["status"], row["reason"]) for row in csv.DictReader(file)}
+    assert left_out == {
+        ("loss=bt", "3"): ("diverged", "diverged"),  # its summary gives no error
+        ("loss=pointwise_mse", "2"): ("failed", "ValueError: boom"),
+        ("loss=pointwise_mse", "3"): ("not started", left_out["loss=pointwise_mse", "3"][1]),
+        ("loss=listwise_pairs", "3"): ("no summary", left_out["loss=listwise_pairs", "3"][1]),
+    }
+    assert "never started" in left_out["loss=pointwise_mse", "3"][1]
+    assert "4 left out" in printed and "ValueError: boom" in printed
+
+
+def test_markdown_and_plots_are_written(compared):
+    output, _ = compared
+    markdown = (output / "compare.md").read_text()
+    assert "| loss=bt | 3 of 4 | 0.82 | 0.02 | 0.7703 | 0.8697 |" in markdown
+    assert "![test_gold_accuracy](plots/test_gold_accuracy.png)" in markdown
+    assert (output / "plots" / "test_gold_accuracy.png").stat().st_size > 5000
+
+
+def test_a_swept_number_gets_a_plot_against_it(tmp_path, capsys):
+    for number, (coef, seed) in enumerate((coef, seed) for coef in ("0", "0.001", "0.1") for seed in (0, 1)):
+        accuracy = 0.8 - float(coef) + seed / 100
+        write_job(
+            tmp_path / "sweep" / str(number), [f"loss.center_coef={coef}", f"seed={seed}"], "completed", accuracy, seed
+        )
+    main([str(tmp_path / "sweep"), "--baseline", "loss.center_coef=0.0"])
+    plots = tmp_path / "sweep" / "compare" / "plots"
+    assert sorted(path.name for path in plots.iterdir()) == [
+        "test_gold_accuracy.png",
+        "test_gold_accuracy_against_loss.center_coef.png",
+    ]
+    paired = read_csv(tmp_path / "sweep" / "compare" / "paired.csv")
+    assert float(paired["loss.center_coef=0.1"]["difference"]) == pytest.approx(-0.1)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--metric", "test/nope"], "--metric test/nope: not in any completed run's summary.json; its metrics are"),
+        (["--baseline", "loss"], "--baseline loss: expected KEY=VALUE"),
+        (["--baseline", "loss=hinge"], "baseline loss=hinge: no run has that value; loss takes bt, pointwise_mse"),
+        (["--confidence", "95"], "--confidence 95.0: expected a level between 0 and 1"),
+    ],
+)
+def test_bad_arguments_exit_with_one_line(sweep_dir, capsys, arguments, message):
+    with pytest.raises(SystemExit) as exit_code:
+        main([str(sweep_dir), *arguments])
+    assert exit_code.value.code == 2
+    error = capsys.readouterr().err
+    assert message in " ".join(error.split()) and "Traceback" not in error

@@ -1,0 +1,36 @@
+"""Collecting runs: every job folder, its status and seed, and the jobs a sweep planned but never started."""
+
+import pytest
+
+from rmexp.compare.runs import collect_runs, planned_jobs
+from rmexp.errors import UserError
+
+from .conftest import SWEEP
+
+
+def test_every_planned_job_is_a_run_with_its_status(sweep_dir):
+    runs = collect_runs([sweep_dir])
+    found = {(run.overrides["loss"], run.seed): run.status for run in runs}
+    assert found == {job: status for job, (status, _) in SWEEP.items()}
+
+
+def test_the_plan_replays_the_sweepers_cartesian_product(sweep_dir):
+    plan = planned_jobs(sweep_dir)
+    assert len(plan) == 12
+    assert plan[0] == {"loss": "bt", "seed": "0", "experiment": "demo", "logger": "none"}
+    assert plan[-1]["loss"] == "listwise_pairs" and plan[-1]["seed"] == "3"
+
+
+def test_only_completed_runs_with_finite_values_are_results(sweep_dir):
+    runs = {(run.overrides["loss"], run.seed): run for run in collect_runs([sweep_dir])}
+    assert runs["bt", 0].value("test/gold_accuracy") == 0.80
+    assert runs["bt", 3].value("test/gold_accuracy") is None  # diverged: NaN
+    assert runs["pointwise_mse", 2].error == "ValueError: boom"
+    assert "no summary.json" in runs["listwise_pairs", 3].error
+
+
+def test_a_missing_folder_and_a_folder_without_runs_are_named(tmp_path):
+    with pytest.raises(UserError, match=f"{tmp_path / 'nope'}: no such folder"):
+        collect_runs([tmp_path / "nope"])
+    with pytest.raises(UserError, match="no runs found"):
+        collect_runs([tmp_path])
