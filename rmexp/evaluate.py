@@ -26,6 +26,7 @@ from torch.utils.data import DataLoader
 from rmexp import CONFIG_DIR
 from rmexp.errors import UserError, exit_on_user_error
 from rmexp.export import load_reward_model
+from rmexp.metrics.pairwise import subset_accuracy
 from rmexp.modules.base import RewardModule
 from rmexp.plots import plot_reliability_diagram, plot_reward_against_length
 from rmexp.summary import print_results_table, write_json_atomic
@@ -50,6 +51,9 @@ def report_split(
     """Metrics of one split, its plots in `output_dir/plots`, and the same in W&B where a logger is given."""
     outputs = collect_outputs(module, dataloader)
     metrics = {f"{split}/{name}": float(value) for name, value in module.evaluation_metrics(outputs).items()}
+    if subset_names := getattr(dataloader.dataset, "subset_names", None):
+        by_subset = subset_accuracy(outputs["chosen"], outputs["rejected"], outputs["subset"], subset_names)
+        metrics |= {f"{split}/{name}": float(value) for name, value in by_subset.items()}
     table = module.response_table(outputs)
     plots = {
         "reward_vs_length": plot_reward_against_length(

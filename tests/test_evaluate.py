@@ -30,9 +30,9 @@ def finished_run(tmp_path_factory):
     return train(cfg, run_dir), run_dir
 
 
-def compose_eval(*overrides):
+def compose_eval(*overrides, lab=QUICK_LAB):
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        return compose("eval", overrides=[*QUICK_LAB, *overrides])
+        return compose("eval", overrides=[*lab, *overrides])
 
 
 def test_a_run_leaves_plots_an_export_and_the_diagnostics(finished_run):
@@ -69,3 +69,24 @@ def test_a_failing_export_is_reported_and_the_run_kept(compose_train, tmp_path):
     assert "pooling='mean'" in summary["after_training_errors"]["export"]
     assert "report" in summary["artifacts"]
     assert json.loads((tmp_path / "summary.json").read_text())["status"] == "completed"
+
+
+def test_eval_reports_accuracy_per_subset_of_a_benchmark_file(finished_run, tmp_path):
+    _, run_dir = finished_run
+    words = ["music", "cooking", "travel", "history", "good", "bad", "long", "short", "story", "song"]
+    rows = [
+        {"prompt": f"explain {words[i % 10]} {words[(i * 3) % 10]} {i}", "chosen": f"{words[i % 7]} {words[i % 5]}",
+         "rejected": f"{words[(i + 1) % 9]}", "subset": "chat" if i % 3 else "safety"}
+        for i in range(60)
+    ]  # fmt: skip
+    data_file = tmp_path / "bench.jsonl"
+    data_file.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    cfg = compose_eval(f"reward_model={run_dir / 'export'}", f"paths.output_dir={tmp_path / 'eval'}", "data=jsonl",
+                       f"data.path={data_file}", "data.format.subset=subset", "data.test_fraction=0.5",
+                       "data.cache_dir=null", lab=[])  # fmt: skip
+    metrics = evaluate(cfg, tmp_path / "eval")["metrics"]
+
+    counts = {name: metrics[f"test/pairs/{name}"] for name in ("chat", "safety")}
+    assert all(count > 0 for count in counts.values()) and sum(counts.values()) < len(rows)
+    weighted = sum(metrics[f"test/accuracy/{name}"] * count for name, count in counts.items()) / sum(counts.values())
+    assert weighted == pytest.approx(metrics["test/accuracy"], abs=1e-6)

@@ -13,12 +13,15 @@ class PairwiseDataset(Dataset):
     """Tokenized once up front; each item holds both responses' ids and their lengths in tokens.
 
     `collate` stacks chosen then rejected into one batch of 2B rows, so the model scores both in one
-    forward pass.
+    forward pass. Pairs from a benchmark with subsets carry their subset's index in `subset_names`
+    (-1 for none), for per-subset accuracy.
     """
 
     def __init__(self, pairs: list[PreferencePair], tokenizer: PreTrainedTokenizerBase, max_length: int):
         self.pad_token_id = tokenizer.pad_token_id
         prompts = [pair.prompt for pair in pairs]
+        self.subset_names = sorted({pair.subset for pair in pairs} - {""})
+        subset_index = {name: index for index, name in enumerate(self.subset_names)} | {"": -1}
         chosen = encode_responses(tokenizer, prompts, [pair.chosen for pair in pairs], max_length)
         rejected = encode_responses(tokenizer, prompts, [pair.rejected for pair in pairs], max_length)
         self.items = [
@@ -28,6 +31,7 @@ class PairwiseDataset(Dataset):
                 "lengths": (c.response_tokens, r.response_tokens),
                 "gold": (pair.chosen_gold, pair.rejected_gold),
                 "margin": pair.margin,
+                "subset": subset_index[pair.subset],
             }
             for pair, c, r in zip(pairs, chosen, rejected, strict=True)
         ]
@@ -50,4 +54,5 @@ class PairwiseDataset(Dataset):
             ),
             "gold": torch.tensor([item["gold"][0] for item in items] + [item["gold"][1] for item in items]),
             "margin": torch.tensor([item["margin"] for item in items], dtype=torch.float32),
+            "subset": torch.tensor([item["subset"] for item in items]),
         }

@@ -14,7 +14,8 @@ NO_GOLD = float("nan")
 class PreferencePair:
     """One comparison: `chosen` was preferred to `rejected` for `prompt`.
 
-    `margin` is how strongly (a score gap, a preference strength), for margin losses.
+    `margin` is how strongly (a score gap, a preference strength), for margin losses. `subset` names
+    the part of a benchmark the pair belongs to (RewardBench's "chat", "safety", ...), "" for none.
     """
 
     prompt: str
@@ -23,6 +24,7 @@ class PreferencePair:
     chosen_gold: float = NO_GOLD
     rejected_gold: float = NO_GOLD
     margin: float = 0.0
+    subset: str = ""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,17 @@ def pair_accuracy(chosen: Tensor, rejected: Tensor) -> Tensor:
     return ((chosen > rejected).float() + 0.5 * (chosen == rejected).float()).mean()
 
 
+def subset_accuracy(chosen: Tensor, rejected: Tensor, subset: Tensor, names: list[str]) -> dict[str, Tensor]:
+    """Accuracy and number of pairs within each named subset (`subset` indexes `names`), as RewardBench reports."""
+    metrics = {}
+    for index, name in enumerate(names):
+        members = subset == index
+        if members.any():
+            metrics[f"accuracy/{name}"] = pair_accuracy(chosen[members], rejected[members])
+            metrics[f"pairs/{name}"] = members.sum()
+    return metrics
+
+
 def gold_accuracy(chosen: Tensor, rejected: Tensor, chosen_gold: Tensor, rejected_gold: Tensor) -> Tensor:
     """Accuracy against the noise-free gold preference, whatever the annotators said."""
     gold_says_chosen = chosen_gold > rejected_gold

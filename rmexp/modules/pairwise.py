@@ -64,6 +64,7 @@ class PairwiseRewardModule(RewardModule):
             "rejected_length": rejected_length,
             "chosen_gold": chosen_gold,
             "rejected_gold": rejected_gold,
+            "subset": batch["subset"],
         }
 
     def response_table(self, outputs: dict[str, Tensor]) -> dict[str, Tensor]:
@@ -79,4 +80,4 @@ class PairwiseRewardModule(RewardModule):
         return outputs["chosen"] - outputs["rejected"]
 
     def evaluation_metrics(self, outputs: dict[str, Tensor]) -> dict[str, Tensor]:
-        return pairwise_metrics(**outputs)
+        return pairwise_metrics(**{key: value for key, value in outputs.items() if key != "subset"})

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from rmexp.metrics.correlation import pearson
-from rmexp.metrics.pairwise import gold_accuracy, pair_accuracy, pairwise_metrics
+from rmexp.metrics.pairwise import gold_accuracy, pair_accuracy, pairwise_metrics, subset_accuracy
 
 
 def test_pair_accuracy_counts_ties_as_half():
@@ -39,3 +39,14 @@ def test_pairwise_metrics_reports_gold_only_where_it_is_known():
     assert without_gold["reward_mean"].item() == pytest.approx(1.5)
     nan = torch.full((2,), float("nan"))
     assert "gold_accuracy" not in pairwise_metrics(chosen, rejected, lengths, lengths, nan, nan)
+
+
+def test_subset_accuracy_counts_each_subset_apart_and_skips_empty_ones():
+    chosen = torch.tensor([1.0, 1.0, 0.0, 2.0, 0.0])
+    rejected = torch.tensor([0.0, 2.0, 0.0, 1.0, 1.0])
+    subset = torch.tensor([0, 0, 0, 1, -1])  # the last pair belongs to no subset
+    metrics = subset_accuracy(chosen, rejected, subset, ["chat", "safety", "reasoning"])
+    assert float(metrics["accuracy/chat"]) == pytest.approx((1 + 0 + 0.5) / 3)
+    assert float(metrics["accuracy/safety"]) == 1.0
+    assert int(metrics["pairs/chat"]) == 3 and int(metrics["pairs/safety"]) == 1
+    assert "accuracy/reasoning" not in metrics

@@ -20,6 +20,7 @@ class PairwiseFields(RowFormat):
 
     A preference strength comes from a `margin` field, or from two score fields as
     chosen_score - rejected_score (UltraFeedback's ratings, HelpSteer's attributes), for margin losses.
+    A `subset` field (RewardBench's) makes evaluation report accuracy per subset.
     """
 
     prompt: str = "prompt"
@@ -29,6 +30,7 @@ class PairwiseFields(RowFormat):
     margin: str | None = None
     chosen_score: str | None = None
     rejected_score: str | None = None
+    subset: str | None = None
     record: ClassVar[type] = PreferencePair
 
     @model_validator(mode="after")
@@ -49,7 +51,8 @@ class PairwiseFields(RowFormat):
             prompt = self.build_prompt(row)
             chosen, rejected = nonempty_text(chosen, self.chosen), nonempty_text(rejected, self.rejected)
         distinct([chosen, rejected], [self.chosen, self.rejected])
-        return PreferencePair(prompt=prompt, chosen=chosen, rejected=rejected, margin=self._margin(row))
+        subset = text(row, self.subset) if self.subset else ""
+        return PreferencePair(prompt=prompt, chosen=chosen, rejected=rejected, margin=self._margin(row), subset=subset)
 
     def _margin(self, row: Mapping[str, Any]) -> float:
         if self.margin is not None:
