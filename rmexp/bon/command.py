@@ -1,0 +1,179 @@
+"""rmexp-bon: best-of-n with a trained reward model on the lab, gold against proxy reward as n grows.
+
+rmexp-bon reward_model=outputs/train/<run> data.lab.beta_len=1.0      # that run's lab settings and seed
+rmexp-bon reward_model=<run>/export generator=length_shifted          # candidates longer than in training
+rmexp-bon data.lab.beta_len=1.0 loss.length_decorrelation_coef=1.0    # no reward_model: train one here first
+rmexp-bon -m experiment=best_of_n                                     # the sweep: train, then best-of-n, per job
+
+For each test prompt of the lab it draws N candidates from the lab's response process, scores them
+with the RM (the proxy) and with gold, and reports the expected gold, proxy and length of the
+best-of-n pick for n = 1, 2, 4, ..., N (rmexp/bon/curve.py): a table (`best_of_n.csv`), two plots,
+the same in W&B, and the headline figures under `metrics` in `summary.json` for `rmexp compare`.
+"""
+
+import csv
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import hydra
+import numpy as np
+from hydra.core.hydra_config import HydraConfig
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+from pytorch_lightning.loggers import Logger, WandbLogger
+from rich.console import Console
+from rich.table import Table
+
+from rmexp import CONFIG_DIR
+from rmexp.bon.curve import COLUMNS, best_of_n_curve, headline, powers_of_two
+from rmexp.bon.plots import plot_over_optimisation, plot_pick_length
+from rmexp.data.lab import SPLITS, generate
+from rmexp.errors import UserError, exit_on_user_error
+from rmexp.export import load_reward_model
+from rmexp.score import reward_texts
+from rmexp.summary import print_results_table, write_json_atomic
+from rmexp.train import train
+
+log = logging.getLogger(__name__)
+
+
+def checked_n_values(cfg: DictConfig) -> list[int]:
+    """The n to report, in increasing order; a UserError for any setting best-of-n cannot run with."""
+    if "lab" not in cfg.data:
+        choice = HydraConfig.get().runtime.choices.get("data") if HydraConfig.initialized() else None
+        raise UserError(
+            f"data={choice or cfg.data.get('_target_')}: best-of-n needs the synthetic lab (data=synthetic), "
+            "the only data that knows the gold reward of a response it has never seen"
+        )
+    for key in ("num_candidates", "max_prompts"):
+        value = cfg.bon[key]
+        if not (isinstance(value, int) and value >= 1) and not (key == "max_prompts" and value is None):
+            raise UserError(f"bon.{key}={value!r}: expected a whole number >= 1")
+    num_candidates = cfg.bon.num_candidates
+    if cfg.bon.n_values is None:
+        return powers_of_two(num_candidates)
+    n_values = list(cfg.bon.n_values) if OmegaConf.is_list(cfg.bon.n_values) else [cfg.bon.n_values]
+    for n in n_values:
+        if not isinstance(n, int) or not 1 <= n <= num_candidates:
+            raise UserError(
+                f"bon.n_values={n_values}: {n!r} is not a whole number in [1, bon.num_candidates={num_candidates}]; "
+                "best-of-n is estimated from the N candidates drawn, so n can be at most N"
+            )
+    return sorted(set(n_values))
+
+
+def checked_reward_model(cfg: DictConfig) -> Path:
+    """The trained model's path; warns when the run it came from drew its lab with other settings."""
+    path = Path(cfg.reward_model)
+    if not path.exists():
+        raise UserError(
+            f"reward_model={cfg.reward_model}: no such file or folder; expected an exported folder, "
+            "a run folder or a .ckpt file (or reward_model=null to train one first)"
+        )
+    run_folders = [path, path.parent] if path.is_dir() else [path.parent.parent]
+    run_configs = [folder / "config.yaml" for folder in run_folders if (folder / "config.yaml").is_file()]
+    if run_configs:
+        trained_on = OmegaConf.load(run_configs[0]).get("data", {}).get("lab", {})
+        here = OmegaConf.to_container(cfg.data.lab, resolve=True)
+        differ = [f"data.lab.{key}={here[key]} (trained: {value})" for key, value in trained_on.items()
+                  if key in here and here[key] != value]  # fmt: skip
+        if differ:
+            log.warning("the lab differs from the one %s was trained on: %s", path, ", ".join(differ))
+    return path
+
+
+def best_of_n(cfg: DictConfig, output_dir: Path) -> dict[str, Any]:
+    """Train first when no reward model is given, then best-of-n on the lab's test prompts; return the summary."""
+    started = time.time()
+    n_values = checked_n_values(cfg)
+    if cfg.reward_model is None:
+        summary = train(cfg, output_dir)
+        if summary.get("status") != "completed":
+            return summary
+        reward_model = output_dir
+    else:
+        reward_model = checked_reward_model(cfg)
+        overrides = list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
+        summary = {"status": "completed", "seed": cfg.seed, "overrides": overrides, "metrics": {}}
+
+    bon_started = time.time()
+    model, tokenizer = load_reward_model(reward_model)
+    model.to(cfg.bon.device)
+    lab = generate(instantiate(cfg.data.lab))
+    prompts = np.flatnonzero(lab.prompt_split == SPLITS.index("test"))[: cfg.bon.max_prompts]
+    candidates = instantiate(cfg.generator)(lab, prompts, cfg.bon.num_candidates)
+    rewards = reward_texts(model, tokenizer, candidates.prompt_response_pairs(), batch_size=cfg.bon.batch_size,
+                           max_length=cfg.data.max_length)  # fmt: skip
+    rows = best_of_n_curve(np.reshape(rewards, candidates.gold.shape), candidates.gold, candidates.length, n_values)
+
+    metrics = headline(rows)
+    logger = instantiate(cfg.logger) if cfg.get("logger") else None
+    summary["metrics"] = {**summary.get("metrics", {}), **metrics}
+    summary["best_of_n"] = {
+        "reward_model": str(reward_model),
+        "prompts": len(prompts),
+        "num_candidates": cfg.bon.num_candidates,
+        "generator": OmegaConf.to_container(cfg.generator, resolve=True),
+        "table": rows,
+        **report(rows, output_dir, logger, metrics),
+        "wall_time_s": round(time.time() - bon_started, 1),
+    }
+    summary["wall_time_s"] = round(time.time() - started, 1)  # training included, when it ran here
+    summary["output_dir"] = str(output_dir)
+    write_json_atomic(output_dir / "summary.json", summary)
+    return summary
+
+
+def report(rows: list[dict], output_dir: Path, logger: Logger | None, metrics: dict[str, float]) -> dict[str, Any]:
+    """The table as CSV, the two plots, and the same with the headline metrics in the logger."""
+    table_path = output_dir / "best_of_n.csv"
+    with table_path.open("w", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    plots = {
+        "over_optimisation": plot_over_optimisation({"": rows}, output_dir / "plots" / "bon_over_optimisation.png"),
+        "pick_length": plot_pick_length({"": rows}, output_dir / "plots" / "bon_pick_length.png"),
+    }
+    if logger is not None:
+        logger.log_metrics(metrics)
+    if isinstance(logger, WandbLogger):
+        import wandb
+
+        logger.experiment.log({f"bon/{name}_plot": wandb.Image(str(path)) for name, path in plots.items()})
+        logger.log_table(key="bon/curve", columns=list(COLUMNS), data=[[row[c] for c in COLUMNS] for row in rows])
+        logger.experiment.finish()
+    elif logger is not None:
+        logger.save()
+    return {"table_csv": str(table_path), "plots": {name: str(path) for name, path in plots.items()}}
+
+
+def curve_table(rows: list[dict]) -> Table:
+    table = Table(title="best-of-n: the pick's expected reward (proxy on gold's scale)")
+    for column in COLUMNS:
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(str(row["n"]), *(f"{row[column]:.3f}" for column in COLUMNS[1:]))
+    return table
+
+
+@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="bon")
+def main(cfg: DictConfig) -> dict[str, Any]:
+    output_dir = Path(cfg.paths.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    summary = exit_on_user_error(best_of_n, cfg, output_dir)
+    if cfg.reward_model is None:
+        print_results_table(summary["metrics"])
+    if "best_of_n" in summary:
+        Console().print(curve_table(summary["best_of_n"]["table"]))
+    else:
+        Console(stderr=True).print(f"[yellow]training ended {summary.get('status')!r}; best-of-n skipped[/]")
+    Console().print(f"run folder: {output_dir}")
+    return summary
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""rmexp-bon end to end on a tiny lab: train then best-of-n, the same from a run folder or an export, bad input."""
+
+import csv
+import json
+import logging
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
+
+from rmexp import CONFIG_DIR
+from rmexp.bon.candidates import LabResponseGenerator
+from rmexp.bon.command import best_of_n
+from rmexp.data.lab import SPLITS, LabSpec, generate
+from rmexp.errors import UserError
+
+from ..conftest import REPO_ROOT, SMALL_LAB
+
+QUICK = [*SMALL_LAB, "bon.num_candidates=16", "logger=none"]
+QUICK_TRAINING = ["trainer.max_epochs=1", "trainer.enable_progress_bar=false", "callbacks.progress_bar=null",
+                  "callbacks.model_summary=null"]  # fmt: skip
+
+
+def compose_bon(output_dir, *overrides):
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        return compose("bon", overrides=[f"paths.output_dir={output_dir}", *QUICK, *overrides])
+
+
+@pytest.fixture(scope="module")
+def trained_then_bon(tmp_path_factory):
+    """One tiny training run followed by best-of-n in the same folder, shared by the tests below."""
+    run_dir = tmp_path_factory.mktemp("run")
+    cfg = compose_bon(run_dir, *QUICK_TRAINING)
+    (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))  # as rmexp-bon writes it
+    return best_of_n(cfg, run_dir), run_dir
+
+
+def test_training_then_best_of_n_leaves_one_summary_with_both(trained_then_bon):
+    summary, run_dir = trained_then_bon
+    on_disk = json.loads((run_dir / "summary.json").read_text())
+    assert on_disk["status"] == "completed"
+    assert "test/gold_accuracy" in on_disk["metrics"]  # training's metrics, kept
+    rows = on_disk["best_of_n"]["table"]
+    assert [row["n"] for row in rows] == [1, 2, 4, 8, 16]
+    metrics = on_disk["metrics"]
+    assert metrics["bon/gold_n16"] == rows[-1]["gold"] == metrics["bon/gold_max_n"]
+    assert metrics["bon/proxy_gold_gap"] == pytest.approx(rows[-1]["proxy_gold_scale"] - rows[-1]["gold"])
+    assert metrics["bon/gold_peak_n"] in (1, 2, 4, 8, 16)
+    # n = 1 is a random candidate whatever the RM: the mean gold of the very candidates the generator draws
+    lab = generate(LabSpec(num_prompts=60, vocab_size=50, seed=0))
+    test_prompts = np.flatnonzero(lab.prompt_split == SPLITS.index("test"))
+    assert on_disk["best_of_n"]["prompts"] == len(test_prompts) == 12
+    assert rows[0]["gold"] == pytest.approx(LabResponseGenerator(seed=0)(lab, test_prompts, 16).gold.mean())
+    with (run_dir / "best_of_n.csv").open() as table:
+        assert [float(row["gold"]) for row in csv.DictReader(table)] == pytest.approx([row["gold"] for row in rows])
+    for name in ("over_optimisation", "pick_length"):
+        assert (run_dir / "plots" / f"bon_{name}.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("source", ["run folder", "export"])
+def test_a_trained_model_gives_the_same_curve_as_the_run_that_trained_it(trained_then_bon, tmp_path, source):
+    summary, run_dir = trained_then_bon
+    model = run_dir if source == "run folder" else run_dir / "export"
+    again = best_of_n(compose_bon(tmp_path, f"reward_model={model}"), tmp_path)
+    assert again["metrics"].keys() == {key for key in summary["metrics"] if key.startswith("bon/")}
+    for key, value in again["metrics"].items():
+        assert value == pytest.approx(summary["metrics"][key], abs=1e-4), key
+
+
+def test_a_lab_other_than_the_training_runs_is_flagged(trained_then_bon, tmp_path, caplog):
+    _, run_dir = trained_then_bon
+    with caplog.at_level(logging.WARNING):
+        best_of_n(compose_bon(tmp_path, f"reward_model={run_dir}", "seed=1"), tmp_path)
+    assert "data.lab.seed=1 (trained: 0)" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["data=jsonl"], "data=rmexp.data.file_datamodule.FileDataModule: best-of-n needs the synthetic lab"),
+        (["bon.n_values=[4,32]"], "bon.n_values=[4, 32]: 32 is not a whole number in [1, bon.num_candidates=16]"),
+        (["bon.max_prompts=0"], "bon.max_prompts=0: expected a whole number >= 1"),
+        (["reward_model=/no/such/run"], "reward_model=/no/such/run: no such file or folder"),
+    ],
+)
+def test_bad_input_is_refused_before_any_work(tmp_path, overrides, message):
+    with pytest.raises(UserError) as error:
+        best_of_n(compose_bon(tmp_path, *overrides), tmp_path)
+    assert message in str(error.value)
+    assert not (tmp_path / "summary.json").exists()
+
+
+def test_a_run_folder_without_a_checkpoint_is_refused(tmp_path):
+    (tmp_path / "empty_run").mkdir()
+    with pytest.raises(UserError, match="empty_run: expected an exported model folder"):
+        best_of_n(compose_bon(tmp_path, f"reward_model={tmp_path / 'empty_run'}"), tmp_path)
+
+
+def test_the_cli_prints_the_curve_logs_to_wandb_and_reports_mistakes_in_one_line(trained_then_bon, tmp_path):
+    _, run_dir = trained_then_bon
+    command = [sys.executable, "-m", "rmexp.bon.command", *QUICK, "logger=wandb", f"hydra.run.dir={tmp_path}"]
+    result = subprocess.run([*command, f"reward_model={run_dir}"], capture_output=True, text=True, cwd=REPO_ROOT,
+                            timeout=300, env={**__import__("os").environ, "WANDB_MODE": "offline"})  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "best-of-n: the pick's expected reward" in result.stdout
+    assert list((tmp_path / "wandb").glob("offline-run-*/run-*.wandb"))
+
+    result = subprocess.run([*command, "bon.n_values=[64]"], capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
+    assert result.returncode == 2
+    assert "bon.n_values=[64]: 64 is not a whole number in [1, bon.num_candidates=16]" in result.stderr
+    assert "Traceback" not in result.stderr
