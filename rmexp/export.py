@@ -11,8 +11,12 @@ transformers class repeats step for step:
   modules freeze the bias at its zero start; a pointwise regression learns one, and such a model is
   refused rather than exported with every reward off by a constant.
 
-Encoders are refused: BERT's classification head passes [CLS] through a tanh pooler rmexp does not
-have, and no transformers class pools by the mean.
+- encoders read through their own [CLS] pooler (`pooling: pooler`), as BertForSequenceClassification
+  reads them: pooler, dropout, then a linear classifier (with a bias, so any family exports).
+
+Encoders pooled by `first` or `mean` are refused: BERT's classifier puts a tanh pooler after [CLS],
+and no transformers class pools by the mean. LoRA adapters are merged into a copy of the weights
+first. Every export scores a probe pair with both models and is written only if they agree.
 """
 
 import copy
@@ -27,9 +31,11 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreT
 from transformers.modeling_layers import GenericForSequenceClassification
 
 from rmexp.errors import UserError
+from rmexp.models.fine_tuning import merged_backbone
 from rmexp.models.reward_model import RewardModel
 
 BIAS_TOLERANCE = 1e-7
+PROBE_TOLERANCE = 1e-4
 
 
 class ExportError(UserError):
@@ -38,33 +44,65 @@ class ExportError(UserError):
 
 def export_reward_model(model: RewardModel, tokenizer: PreTrainedTokenizerBase, folder: str | Path) -> Path:
     """Save `model` as a transformers sequence-classification folder with `tokenizer`; see the module doc."""
-    architecture = model.backbone.config.model_type
-    if model.pooling != "last":
+    backbone = merged_backbone(model.backbone)
+    architecture = backbone.config.model_type
+    if model.pooling not in ("last", "pooler"):
         raise ExportError(
-            f"model.reward_model.pooling={model.pooling!r} ({architecture}): only `last` exports exactly "
-            "(transformers' sequence classifiers read a decoder's last non-pad token, or BERT's tanh pooler)"
+            f"model.reward_model.pooling={model.pooling!r} ({architecture}): only `last` (decoders) and `pooler` "
+            "(BERT-style encoders) export exactly; no transformers sequence classifier pools by the first "
+            "token without BERT's tanh pooler, or by the mean"
         )
     bias = float(model.head.bias.detach())
-    if abs(bias) > BIAS_TOLERANCE:
+    if model.pooling == "last" and abs(bias) > BIAS_TOLERANCE:
         raise ExportError(
             f"the reward head has a bias of {bias:.6g}, which {architecture}'s bias-free `score` layer cannot "
             "hold; a pointwise loss learns one (the pairwise and listwise families keep it at 0)"
         )
     if tokenizer.pad_token_id is None:
         raise ExportError("the tokenizer has no pad token, so the exported model could not find the last token")
-    config = copy.deepcopy(model.backbone.config)
+    config = copy.deepcopy(backbone.config)
     config.num_labels, config.problem_type, config.pad_token_id = 1, "regression", tokenizer.pad_token_id
     config.architectures = None
-    classifier = AutoModelForSequenceClassification.from_config(config)
-    if not isinstance(classifier, GenericForSequenceClassification):
-        raise ExportError(f"{type(classifier).__name__} does not score the last token with a linear layer alone")
-    getattr(classifier, classifier.base_model_prefix).load_state_dict(model.backbone.state_dict())
+    classifier = AutoModelForSequenceClassification.from_config(config).eval()
+    base = getattr(classifier, classifier.base_model_prefix)
+    head = reward_layer(classifier, model.pooling)
+    base.load_state_dict(backbone.state_dict())
     with torch.no_grad():
-        classifier.score.weight.copy_(model.head.weight)
+        head.weight.copy_(model.head.weight)
+        if head.bias is not None:
+            head.bias.copy_(model.head.bias)
+    check_same_rewards(model, classifier, tokenizer)
     folder = Path(folder)
     classifier.save_pretrained(folder, safe_serialization=True)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+def reward_layer(classifier: nn.Module, pooling: str) -> nn.Linear:
+    """The classifier's linear layer that plays the reward head, when the rest of its path is rmexp's."""
+    if pooling == "last" and isinstance(classifier, GenericForSequenceClassification):
+        return classifier.score
+    base = getattr(classifier, classifier.base_model_prefix)
+    if pooling == "pooler" and isinstance(getattr(classifier, "classifier", None), nn.Linear) and base.pooler:
+        return classifier.classifier  # BertForSequenceClassification: pooler -> dropout -> classifier
+    reads = "the last token" if pooling == "last" else "the [CLS] pooler"
+    raise ExportError(f"{type(classifier).__name__} does not score {reads} with a linear layer alone")
+
+
+def check_same_rewards(model: RewardModel, classifier: nn.Module, tokenizer: PreTrainedTokenizerBase) -> None:
+    """Score a probe pair with both: the folder is written only when the classifier repeats rmexp's rewards."""
+    probe = tokenizer(["a probe prompt"], ["and a longer probe response"], return_tensors="pt")
+    inputs = {"input_ids": probe["input_ids"], "attention_mask": probe["attention_mask"]}
+    was_training = model.training
+    with torch.no_grad():
+        expected = model.eval()(**inputs).float()
+        exported = classifier(**inputs).logits.squeeze(-1).float()
+    model.train(was_training)
+    if not torch.allclose(exported, expected, atol=PROBE_TOLERANCE, rtol=PROBE_TOLERANCE):
+        raise ExportError(
+            f"{type(classifier).__name__} gives {exported.item():.6g} where rmexp gives {expected.item():.6g} "
+            "on a probe pair; not exported"
+        )
 
 
 class ExportedRewardModel(nn.Module):

@@ -5,7 +5,9 @@ from typing import Literal
 import torch
 from torch import Tensor
 
-Pooling = Literal["last", "first", "mean"]
+# `pooler`: the encoder's own [CLS] pooler (dense + tanh, BERT's), read from the backbone's output
+# by RewardModel: what BertForSequenceClassification reads, so such a reward model exports exactly.
+Pooling = Literal["last", "first", "mean", "pooler"]
 
 
 def last_token(hidden: Tensor, attention_mask: Tensor) -> Tensor:

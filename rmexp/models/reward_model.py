@@ -10,10 +10,18 @@ from rmexp.models.pooling import POOLERS, Pooling
 class RewardModel(nn.Module):
     """r(x, y): any transformers backbone, a pooling rule and a linear head to one scalar."""
 
-    def __init__(self, backbone: PreTrainedModel, pooling: Pooling = "last", head_init_std: float = 0.0):
+    def __init__(
+        self,
+        backbone: PreTrainedModel,
+        pooling: Pooling = "last",
+        head_init_std: float = 0.0,
+        head_dropout: float = 0.0,
+    ):
         super().__init__()
         self.backbone = backbone
         self.pooling = pooling
+        # Dropout on the pooled state regularises the head alone (BertForSequenceClassification's place for it).
+        self.head_dropout = nn.Dropout(head_dropout)
         self.head = nn.Linear(backbone.config.hidden_size, 1)
         # A zero (or tiny) head starts every reward at the same value, so early margins are all zero
         # and the first gradients come from the data, not from a random initial ranking.
@@ -24,9 +32,12 @@ class RewardModel(nn.Module):
         nn.init.zeros_(self.head.bias)
 
     def forward(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:
-        hidden = self.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        pooled = POOLERS[self.pooling](hidden, attention_mask)
-        return self.head(pooled.to(self.head.weight.dtype)).squeeze(-1)
+        outputs = self.backbone(input_ids=input_ids, attention_mask=attention_mask)
+        if self.pooling == "pooler":
+            pooled = outputs.pooler_output
+        else:
+            pooled = POOLERS[self.pooling](outputs.last_hidden_state, attention_mask)
+        return self.head(self.head_dropout(pooled.to(self.head.weight.dtype))).squeeze(-1)
 
     @torch.no_grad()
     def score(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import ConfigDict, validate_call
 from transformers import AutoConfig, AutoModel, PreTrainedTokenizerBase
 
+from rmexp.models.fine_tuning import NO_LORA, LoraSettings, prepare_backbone
 from rmexp.models.pooling import Pooling
 from rmexp.models.reward_model import RewardModel
 
@@ -24,6 +25,10 @@ def tiny_reward_model(
     max_positions: int = 512,
     pooling: Pooling = "last",
     head_init_std: float = 0.0,
+    head_dropout: float = 0.0,
+    freeze_backbone: bool = False,
+    lora: LoraSettings = NO_LORA,
+    gradient_checkpointing: bool = False,
 ) -> RewardModel:
     config = AutoConfig.for_model(
         architecture,
@@ -38,4 +43,5 @@ def tiny_reward_model(
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
     )
-    return RewardModel(AutoModel.from_config(config), pooling=pooling, head_init_std=head_init_std)
+    backbone = prepare_backbone(AutoModel.from_config(config), freeze_backbone, lora, gradient_checkpointing)
+    return RewardModel(backbone, pooling=pooling, head_init_std=head_init_std, head_dropout=head_dropout)

@@ -1,0 +1,71 @@
+"""What of the backbone trains: everything, nothing (the head alone), or LoRA adapters; and at what memory cost.
+
+These act on any transformers backbone, the tiny random one included, so each option is tested in
+seconds and behaves the same on a pretrained model.
+"""
+
+import copy
+import importlib.util
+
+from pydantic import BaseModel, ConfigDict, Field
+from transformers import PreTrainedModel
+
+from rmexp.errors import UserError
+
+
+class LoraSettings(BaseModel):
+    """LoRA (Hu et al. 2021): W + (alpha / rank) * B A on `target_modules`, the trunk frozen.
+
+    rank 0 turns it off. `all-linear` is peft's name for every linear layer but an output head.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    rank: int = Field(0, ge=0)
+    alpha: float = Field(16.0, gt=0)
+    dropout: float = Field(0.05, ge=0, lt=1)
+    target_modules: str | list[str] = "all-linear"
+
+
+NO_LORA = LoraSettings()
+
+
+def prepare_backbone(
+    backbone: PreTrainedModel, freeze: bool, lora: LoraSettings, gradient_checkpointing: bool
+) -> PreTrainedModel:
+    """The backbone with the chosen parameters trainable; a peft model when LoRA is on."""
+    if hasattr(backbone.config, "use_cache"):
+        backbone.config.use_cache = False  # a reward model never generates; a KV cache only costs memory
+    if gradient_checkpointing and not backbone.supports_gradient_checkpointing:
+        raise UserError(
+            f"model.reward_model.gradient_checkpointing=true: {type(backbone).__name__} does not support it"
+        )
+    if gradient_checkpointing:
+        # non-reentrant: it gives gradients to LoRA adapters even though the frozen inputs need none
+        backbone.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+    if freeze and lora.rank:
+        raise UserError(
+            "model.reward_model.freeze_backbone=true with model.reward_model.lora.rank>0: LoRA already freezes "
+            "the trunk and trains adapters; pick one (freeze_backbone trains the head alone)"
+        )
+    if freeze:
+        backbone.requires_grad_(False)
+    if not lora.rank:
+        return backbone
+    if importlib.util.find_spec("peft") is None:
+        raise UserError("model.reward_model.lora.rank>0 needs peft: pip install peft")
+    from peft import LoraConfig, get_peft_model
+
+    config = LoraConfig(r=lora.rank, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
+                        target_modules=lora.target_modules, bias="none")  # fmt: skip
+    try:
+        return get_peft_model(backbone, config)
+    except ValueError as error:  # peft's message names the modules it could not find
+        raise UserError(f"model.reward_model.lora.target_modules={lora.target_modules!r}: {error}") from error
+
+
+def merged_backbone(backbone: PreTrainedModel) -> PreTrainedModel:
+    """A plain transformers model: LoRA adapters merged into a copy of the weights (the trained model is left as is)."""
+    if hasattr(backbone, "merge_and_unload"):
+        return copy.deepcopy(backbone).merge_and_unload()
+    return backbone
