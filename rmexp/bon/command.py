@@ -30,7 +30,7 @@ from rmexp import CONFIG_DIR
 from rmexp.bon.curve import COLUMNS, best_of_n_curve, headline, powers_of_two
 from rmexp.bon.plots import plot_over_optimisation, plot_pick_length
 from rmexp.data.lab import SPLITS, generate
-from rmexp.errors import UserError, exit_on_user_error
+from rmexp.errors import UserError, describe_user_error, exit_on_user_error
 from rmexp.export import load_reward_model
 from rmexp.score import reward_texts
 from rmexp.summary import print_results_table, write_json_atomic
@@ -85,20 +85,38 @@ def checked_reward_model(cfg: DictConfig) -> Path:
 
 
 def best_of_n(cfg: DictConfig, output_dir: Path) -> dict[str, Any]:
-    """Train first when no reward model is given, then best-of-n on the lab's test prompts; return the summary."""
+    """Train first when no reward model is given, then best-of-n on the lab's test prompts; return the summary.
+
+    `summary.json` says `running` until best-of-n is done as well, and `failed` with the `error` if it
+    fails: a sweep must not count a job whose training completed but whose best-of-n did not.
+    """
     started = time.time()
     n_values = checked_n_values(cfg)
     if cfg.reward_model is None:
-        summary = train(cfg, output_dir)
-        if summary.get("status") != "completed":
-            return summary
+        summary = train(cfg, output_dir)  # writes its own summary.json, and raises if training stops early
         reward_model = output_dir
     else:
         reward_model = checked_reward_model(cfg)
         overrides = list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
-        summary = {"status": "completed", "seed": cfg.seed, "overrides": overrides, "metrics": {}}
+        summary = {"seed": cfg.seed, "overrides": overrides, "metrics": {}, "output_dir": str(output_dir)}
+    write_json_atomic(output_dir / "summary.json", summary | {"status": "running"})
+    try:
+        summary["best_of_n"], metrics = run_best_of_n(cfg, Path(reward_model), n_values, output_dir)
+    except Exception as error:
+        message = describe_user_error(error) or f"{type(error).__name__}: {error}"
+        write_json_atomic(output_dir / "summary.json", summary | {"status": "failed", "error": f"best-of-n: {message}"})
+        raise
+    summary |= {"status": "completed", "metrics": summary["metrics"] | metrics}
+    summary["wall_time_s"] = round(time.time() - started, 1)  # training included, when it ran here
+    write_json_atomic(output_dir / "summary.json", summary)
+    return summary
 
-    bon_started = time.time()
+
+def run_best_of_n(
+    cfg: DictConfig, reward_model: Path, n_values: list[int], output_dir: Path
+) -> tuple[dict[str, Any], dict[str, float]]:
+    """Draw, score, estimate, report: the `best_of_n` section of the summary and the headline metrics."""
+    started = time.time()
     model, tokenizer = load_reward_model(reward_model)
     model.to(cfg.bon.device)
     lab = generate(instantiate(cfg.data.lab))
@@ -107,23 +125,18 @@ def best_of_n(cfg: DictConfig, output_dir: Path) -> dict[str, Any]:
     rewards = reward_texts(model, tokenizer, candidates.prompt_response_pairs(), batch_size=cfg.bon.batch_size,
                            max_length=cfg.data.max_length)  # fmt: skip
     rows = best_of_n_curve(np.reshape(rewards, candidates.gold.shape), candidates.gold, candidates.length, n_values)
-
     metrics = headline(rows)
     logger = instantiate(cfg.logger) if cfg.get("logger") else None
-    summary["metrics"] = {**summary.get("metrics", {}), **metrics}
-    summary["best_of_n"] = {
+    section = {
         "reward_model": str(reward_model),
         "prompts": len(prompts),
         "num_candidates": cfg.bon.num_candidates,
         "generator": OmegaConf.to_container(cfg.generator, resolve=True),
         "table": rows,
         **report(rows, output_dir, logger, metrics),
-        "wall_time_s": round(time.time() - bon_started, 1),
+        "wall_time_s": round(time.time() - started, 1),
     }
-    summary["wall_time_s"] = round(time.time() - started, 1)  # training included, when it ran here
-    summary["output_dir"] = str(output_dir)
-    write_json_atomic(output_dir / "summary.json", summary)
-    return summary
+    return section, metrics
 
 
 def report(rows: list[dict], output_dir: Path, logger: Logger | None, metrics: dict[str, float]) -> dict[str, Any]:

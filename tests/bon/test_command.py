@@ -19,14 +19,14 @@ from rmexp.errors import UserError
 
 from ..conftest import REPO_ROOT, SMALL_LAB
 
-QUICK = [*SMALL_LAB, "bon.num_candidates=16", "logger=none"]
+QUICK = ["bon.num_candidates=16", "logger=none"]
 QUICK_TRAINING = ["trainer.max_epochs=1", "trainer.enable_progress_bar=false", "callbacks.progress_bar=null",
                   "callbacks.model_summary=null"]  # fmt: skip
 
 
-def compose_bon(output_dir, *overrides):
+def compose_bon(output_dir, *overrides, lab=tuple(SMALL_LAB)):
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        return compose("bon", overrides=[f"paths.output_dir={output_dir}", *QUICK, *overrides])
+        return compose("bon", overrides=[f"paths.output_dir={output_dir}", *lab, *QUICK, *overrides])
 
 
 @pytest.fixture(scope="module")
@@ -88,20 +88,30 @@ def test_a_lab_other_than_the_training_runs_is_flagged(trained_then_bon, tmp_pat
 )
 def test_bad_input_is_refused_before_any_work(tmp_path, overrides, message):
     with pytest.raises(UserError) as error:
-        best_of_n(compose_bon(tmp_path, *overrides), tmp_path)
+        best_of_n(compose_bon(tmp_path, *overrides, lab=() if "data=jsonl" in overrides else SMALL_LAB), tmp_path)
     assert message in str(error.value)
     assert not (tmp_path / "summary.json").exists()
 
 
-def test_a_run_folder_without_a_checkpoint_is_refused(tmp_path):
+def test_a_run_folder_without_a_checkpoint_is_refused_and_the_summary_says_so(tmp_path):
     (tmp_path / "empty_run").mkdir()
     with pytest.raises(UserError, match="empty_run: expected an exported model folder"):
         best_of_n(compose_bon(tmp_path, f"reward_model={tmp_path / 'empty_run'}"), tmp_path)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["status"] == "failed" and "best-of-n: " in summary["error"] and "empty_run" in summary["error"]
 
 
 def test_the_cli_prints_the_curve_logs_to_wandb_and_reports_mistakes_in_one_line(trained_then_bon, tmp_path):
     _, run_dir = trained_then_bon
-    command = [sys.executable, "-m", "rmexp.bon.command", *QUICK, "logger=wandb", f"hydra.run.dir={tmp_path}"]
+    command = [
+        sys.executable,
+        "-m",
+        "rmexp.bon.command",
+        *SMALL_LAB,
+        *QUICK,
+        "logger=wandb",
+        f"hydra.run.dir={tmp_path}",
+    ]
     result = subprocess.run([*command, f"reward_model={run_dir}"], capture_output=True, text=True, cwd=REPO_ROOT,
                             timeout=300, env={**__import__("os").environ, "WANDB_MODE": "offline"})  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
