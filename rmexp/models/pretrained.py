@@ -49,4 +49,5 @@ def pretrained_reward_model(
         backbone.resize_token_embeddings(len(tokenizer))  # the tokenizer's added pad or eos token
     backbone.config.pad_token_id = tokenizer.pad_token_id
     backbone = prepare_backbone(backbone, freeze_backbone, lora, gradient_checkpointing)
-    return RewardModel(backbone, pooling=pooling, head_init_std=head_init_std, head_dropout=head_dropout)
+    model = RewardModel(backbone, pooling=pooling, head_init_std=head_init_std, head_dropout=head_dropout)
+    return model.train()  # from_pretrained leaves the backbone in eval mode; fine-tuning keeps its dropout

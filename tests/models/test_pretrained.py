@@ -1,0 +1,132 @@
+"""Every model config builds and scores; pooling reads the right token however a batch is padded; exports agree."""
+
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+from rmexp.errors import describe_user_error
+from rmexp.export import ExportError, export_reward_model
+from rmexp.models.packaged import minilm_folder, smollm2_folder
+from rmexp.models.tiny import tiny_reward_model
+from rmexp.models.word_tokenizer import word_level_tokenizer
+
+from .conftest import PROMPTS, RESPONSES, needs
+
+
+def batch_of(tokenizer, padding_side: str = "right") -> dict[str, torch.Tensor]:
+    tokenizer.padding_side = padding_side
+    return dict(tokenizer(PROMPTS, RESPONSES, padding=True, return_tensors="pt"))
+
+
+@pytest.mark.parametrize("model", ["tiny", "minilm", "smollm2"])
+def test_each_model_config_builds_and_scores_a_batch(build_model, model):
+    reward_model, tokenizer = build_model(model)
+    rewards = reward_model.eval().score(**batch_of(tokenizer))
+    assert rewards.shape == (3,)
+    assert torch.isfinite(rewards).all()
+    assert len(set(rewards.tolist())) == 3  # three responses, three rewards
+
+
+def test_the_pretrained_configs_pool_by_architecture(build_model):
+    needs("minilm", "smollm2", "gguf")
+    assert build_model("smollm2")[0].pooling == "last"
+    assert build_model("minilm")[0].pooling == "pooler"  # exportable; `auto` would give mean
+    assert build_model("hf", f"model.name_or_path={minilm_folder()}")[0].pooling == "mean"
+
+
+def test_hf_loads_any_local_folder_with_the_rewards_it_was_saved_with(build_model, tmp_path):
+    """A tiny Llama saved as a plain folder comes back through model=hf with its weights, tokenizer and rewards."""
+    tokenizer = word_level_tokenizer()
+    torch.manual_seed(0)
+    original = tiny_reward_model(tokenizer).eval()
+    original.backbone.save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    reloaded, reloaded_tokenizer = build_model("hf", f"model.name_or_path={tmp_path}")
+    assert reloaded.pooling == "last"  # auto: a decoder is read at its last token
+    batch = batch_of(reloaded_tokenizer)
+    assert torch.equal(batch["input_ids"], batch_of(tokenizer)["input_ids"])
+    reloaded.head.load_state_dict(original.head.state_dict())
+    torch.testing.assert_close(reloaded.eval().score(**batch), original.score(**batch))
+
+
+@pytest.mark.parametrize(
+    ("name_or_path", "message"),
+    [
+        ("null", "model.name_or_path: expected a local model folder"),
+        ("/no/such/model", "model.name_or_path='/no/such/model': cannot load its tokenizer"),
+    ],
+)
+def test_hf_without_a_model_folder_names_the_key(compose_train, name_or_path, message):
+    cfg = compose_train("model=hf", f"model.name_or_path={name_or_path}")
+    with pytest.raises(InstantiationException) as error:
+        instantiate(cfg.model.tokenizer)
+    assert message in describe_user_error(error.value)
+
+
+@pytest.mark.parametrize(("model", "pooling"), [("smollm2", "last"), ("minilm", "pooler"), ("minilm", "mean")])
+def test_padding_changes_no_reward(build_model, model, pooling):
+    """Each response scored alone, and in right- and left-padded batches (a decoder's batch may be either)."""
+    reward_model, tokenizer = build_model(model, f"model.reward_model.pooling={pooling}")
+    reward_model.eval()
+    alone = torch.cat(
+        [
+            reward_model.score(**tokenizer([p], [r], return_tensors="pt"))
+            for p, r in zip(PROMPTS, RESPONSES, strict=True)
+        ]
+    )
+    right = batch_of(tokenizer, "right")
+    assert (right["attention_mask"] == 0).any()
+    torch.testing.assert_close(reward_model.score(**right), alone, atol=1e-4, rtol=0)
+    if model == "smollm2":  # rotary positions: shifting a sequence right changes nothing it attends to
+        torch.testing.assert_close(reward_model.score(**batch_of(tokenizer, "left")), alone, atol=1e-4, rtol=0)
+
+
+def exported_rewards(reward_model, tokenizer, folder) -> tuple[torch.Tensor, torch.Tensor]:
+    """rmexp's rewards, and plain transformers' on the exported folder, for the same batch."""
+    export_reward_model(reward_model, tokenizer, folder)
+    classifier = AutoModelForSequenceClassification.from_pretrained(folder).eval()
+    batch, exported_batch = batch_of(tokenizer), batch_of(AutoTokenizer.from_pretrained(folder))
+    assert exported_batch.keys() == batch.keys()  # no token_type_ids: rmexp's encoders see zeros, so must this
+    assert torch.equal(exported_batch["input_ids"], batch["input_ids"])
+    with torch.no_grad():
+        return reward_model.eval().score(**batch), classifier(**exported_batch).logits.squeeze(-1)
+
+
+def test_smollm2_with_lora_exports_merged(build_model, tmp_path):
+    needs("peft")
+    reward_model, tokenizer = build_model("smollm2", "model.reward_model.lora.rank=2")
+    for name, parameter in reward_model.named_parameters():
+        if "lora_B" in name:  # B starts at zero; a trained adapter does not
+            torch.nn.init.normal_(parameter, std=0.02)
+    expected, exported = exported_rewards(reward_model, tokenizer, tmp_path / "rm")
+    torch.testing.assert_close(exported, expected, atol=1e-4, rtol=0)
+    assert AutoTokenizer.from_pretrained(tmp_path / "rm").pad_token == "<|endoftext|>"
+
+
+def test_minilm_exports_through_berts_pooler_with_its_bias(build_model, tmp_path):
+    reward_model, tokenizer = build_model("minilm")
+    torch.nn.init.constant_(reward_model.head.bias, 0.25)  # BERT's classifier holds a bias: pointwise runs export
+    expected, exported = exported_rewards(reward_model, tokenizer, tmp_path / "rm")
+    torch.testing.assert_close(exported, expected, atol=1e-5, rtol=0)
+
+
+def test_minilm_with_mean_pooling_is_refused_naming_the_exportable_choice(build_model, tmp_path):
+    reward_model, tokenizer = build_model("minilm", "model.reward_model.pooling=mean")
+    with pytest.raises(ExportError, match="only `last` \\(decoders\\) and `pooler`"):
+        export_reward_model(reward_model, tokenizer, tmp_path / "rm")
+
+
+def test_the_gguf_is_dequantised_once_into_the_configured_cache(compose_train):
+    needs("smollm2", "gguf")
+    cache_dir = compose_train("model=smollm2").model.cache_dir
+    folder = smollm2_folder(cache_dir)  # made by the first smollm2 test, or now
+    started = time.perf_counter()
+    assert smollm2_folder(cache_dir) == folder
+    assert time.perf_counter() - started < 0.5
+    assert (Path(folder) / "model.safetensors").is_file()
+    assert "quantization_config" not in (Path(folder) / "config.json").read_text()  # plain float32 weights
