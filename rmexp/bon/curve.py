@@ -66,3 +66,13 @@ def headline(rows: list[dict]) -> dict[str, float]:
         "bon/gold_gain": last["gold"] - rows[0]["gold"],
         "bon/length_gain": last["length"] - rows[0]["length"],
     }
+
+
+def mean_curve(curves: list[list[dict]]) -> list[dict]:
+    """Several runs' curves (seeds, say) averaged n by n, to draw one line per variant."""
+    if any([row["n"] for row in curve] != [row["n"] for row in curves[0]] for curve in curves):
+        raise ValueError("the curves to average must have the same n values")
+    return [
+        {"n": row["n"], **{column: float(np.mean([curve[i][column] for curve in curves])) for column in COLUMNS[1:]}}
+        for i, row in enumerate(curves[0])
+    ]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from rmexp.bon.candidates import LabResponseGenerator
-from rmexp.bon.curve import best_of_n_curve, headline, on_gold_scale, powers_of_two
+from rmexp.bon.curve import best_of_n_curve, headline, mean_curve, on_gold_scale, powers_of_two
 from rmexp.data.lab import LabSpec, generate
 
 N_VALUES = powers_of_two(256)
@@ -60,3 +60,15 @@ def test_the_headline_names_the_peak_the_gap_and_every_n():
     assert metrics["bon/proxy_gold_gap"] == pytest.approx(0.8)
     assert metrics["bon/gold_gain"] == pytest.approx(0.4) and metrics["bon/length_gain"] == pytest.approx(5.0)
     assert metrics["bon/gold_n16"] == 0.4 and metrics["bon/proxy_n4"] == 1.0 and metrics["bon/length_n1"] == 10.0
+
+
+def test_curves_of_several_seeds_average_n_by_n():
+    first = [{"n": 1, "kl": 0.0, "gold": 0.0, "proxy": 1.0, "proxy_gold_scale": 0.0, "length": 10.0},
+             {"n": 2, "kl": 0.19, "gold": 0.4, "proxy": 2.0, "proxy_gold_scale": 0.5, "length": 12.0}]  # fmt: skip
+    second = [{**row, "gold": row["gold"] + 0.2, "length": row["length"] + 1} for row in first]
+    assert mean_curve([first, second]) == [
+        {"n": 1, "kl": 0.0, "gold": 0.1, "proxy": 1.0, "proxy_gold_scale": 0.0, "length": 10.5},
+        {"n": 2, "kl": 0.19, "gold": pytest.approx(0.5), "proxy": 2.0, "proxy_gold_scale": 0.5, "length": 12.5},
+    ]
+    with pytest.raises(ValueError, match="same n values"):
+        mean_curve([first, first[:1]])
