@@ -24,7 +24,7 @@ from rich.console import Console
 from rmexp.compare.plots import plot_all
 from rmexp.compare.runs import COMPLETED, Run, collect_runs, parse_overrides
 from rmexp.compare.tables import Table, paired_table, problem_table, spread_table, to_markdown, to_rich, write_csv
-from rmexp.compare.variants import baseline_counterparts, group_by_variant
+from rmexp.compare.variants import Variant, baseline_counterparts, group_by_variant
 from rmexp.errors import UserError, exit_on_user_error
 
 # What a run of the lab is judged by when neither the command nor the experiment names metrics.
@@ -65,12 +65,16 @@ def chosen_metrics(runs: list[Run], requested: list[str] | None) -> list[str]:
     return metrics
 
 
-def chosen_baseline(runs: list[Run], requested: list[str] | None) -> dict[str, str]:
-    settings = requested or experiment_setting(runs, "baseline")
-    for setting in settings:
+def chosen_baseline(runs: list[Run], requested: list[str] | None, variants: list[Variant]) -> dict[str, str]:
+    """The --baseline given, else the experiment's where these runs sweep its keys (not in a sweep of seeds only)."""
+    for setting in requested or []:
         if "=" not in setting:
             raise UserError(f"--baseline {setting}: expected KEY=VALUE, e.g. --baseline loss=bt")
-    return parse_overrides(settings)
+    if requested:
+        return parse_overrides(requested)
+    baseline = parse_overrides(experiment_setting(runs, "baseline"))
+    swept = {key for key, _ in variants[0].settings} if variants else set()
+    return baseline if set(baseline) <= swept else {}
 
 
 def compare(options: argparse.Namespace, console: Console) -> list[Table]:
@@ -79,7 +83,7 @@ def compare(options: argparse.Namespace, console: Console) -> list[Table]:
     runs = collect_runs(options.folders, options.seed_key)
     metrics = chosen_metrics(runs, options.metric)
     groups = group_by_variant(runs, options.seed_key)
-    baseline = chosen_baseline(runs, options.baseline)
+    baseline = chosen_baseline(runs, options.baseline, list(groups))
     counterparts = baseline_counterparts(list(groups), baseline) if baseline else {}
 
     spreads = [spread_table(groups, metric, options.confidence) for metric in metrics]
