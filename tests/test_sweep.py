@@ -152,3 +152,10 @@ def test_the_slurm_launcher_asks_for_one_gpu_per_job_and_keeps_logs_in_the_sweep
     launcher = compose_with_hydra("hydra/launcher=slurm", "hydra.launcher.partition=gpu").hydra.launcher
     assert (launcher.gpus_per_node, launcher.tasks_per_node, launcher.partition) == (1, 1, "gpu")
     assert launcher.submitit_folder.startswith("multirun/train/") and launcher.submitit_folder.endswith("/.submitit/%j")
+
+
+def test_the_search_experiment_hands_its_space_to_optuna():
+    cfg = compose_with_hydra("experiment=search_learning_rate")
+    assert cfg.hydra.sweeper._target_.endswith("OptunaSweeper")
+    assert cfg.hydra.sweeper.params["optimizer.lr"] == "tag(log, interval(1e-4, 1e-2))"
+    assert cfg.optimized_metric == "val/accuracy" and cfg.hydra.sweeper.direction == "maximize"
