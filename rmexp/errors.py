@@ -5,6 +5,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from hydra.errors import InstantiationException
+from lightning_fabric.utilities.exceptions import MisconfigurationException
+from omegaconf.errors import MissingMandatoryValue
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
@@ -14,6 +16,10 @@ Result = TypeVar("Result")
 
 class UserError(Exception):
     """Bad configuration, data or arguments: the message says what and where, and what was expected."""
+
+
+class TrainingDiverged(Exception):
+    """The loss became NaN or infinite; the message names the step and the batch where it did."""
 
 
 def describe_user_error(error: Exception) -> str | None:
@@ -27,9 +33,13 @@ def describe_user_error(error: Exception) -> str | None:
         cause = cause.__cause__
     if isinstance(cause, UserError):
         return str(cause)
+    if isinstance(cause, MissingMandatoryValue):  # a `???` in the config that the command line did not fill
+        return f"{cause.full_key} is required: give it on the command line, e.g. {cause.full_key}=<value>"
+    text = str(error)
+    config_key = text.rsplit("full_key:", 1)[-1].strip() if "full_key:" in text else "config"
+    if isinstance(cause, MisconfigurationException):  # Lightning's word for a bad Trainer argument
+        return f"{config_key}: {cause}"
     if isinstance(cause, ValidationError):
-        text = str(error)
-        config_key = text.rsplit("full_key:", 1)[-1].strip() if "full_key:" in text else "config"
         return "\n".join(
             f"{config_key}.{'.'.join(map(str, issue['loc']))}: {issue['msg']} (got {issue['input']!r})"
             if issue["loc"]

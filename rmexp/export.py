@@ -125,7 +125,13 @@ def load_reward_model(path: str | Path) -> tuple[nn.Module, PreTrainedTokenizerB
     path = Path(path)
     if (path / "config.json").is_file():
         classifier = AutoModelForSequenceClassification.from_pretrained(path)
-        return ExportedRewardModel(classifier).eval(), AutoTokenizer.from_pretrained(path)
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(path)
+        except (OSError, ValueError) as error:
+            raise UserError(
+                f"{path}: the exported model's tokenizer files are missing or unreadable ({error})"
+            ) from None
+        return ExportedRewardModel(classifier).eval(), tokenizer
     checkpoint = best_checkpoint(path) if path.is_dir() else path
     if not checkpoint.is_file() or checkpoint.suffix != ".ckpt":
         raise UserError(f"{path}: expected an exported model folder (with config.json), a run folder or a .ckpt file")
@@ -135,8 +141,15 @@ def load_reward_model(path: str | Path) -> tuple[nn.Module, PreTrainedTokenizerB
     cfg = OmegaConf.load(run_config)
     tokenizer = instantiate(cfg.model.tokenizer)
     model = instantiate(cfg.model.reward_model, tokenizer=tokenizer)
-    state = torch.load(checkpoint, map_location="cpu", weights_only=False)["state_dict"]
-    model.load_state_dict({key.removeprefix("model."): value for key, value in state.items()})
+    # tensors and plain values only: a checkpoint from elsewhere cannot run code when it is read
+    state = torch.load(checkpoint, map_location="cpu", weights_only=True)["state_dict"]
+    try:
+        model.load_state_dict({key.removeprefix("model."): value for key, value in state.items()})
+    except RuntimeError as error:
+        first_problem = str(error).split("\n\t")[1] if "\n\t" in str(error) else str(error)
+        raise UserError(
+            f"{checkpoint}: its weights do not fit the model its config.yaml describes ({run_config}): {first_problem}"
+        ) from None
     return model.eval(), tokenizer
 
 

@@ -70,13 +70,17 @@ def parsed_rows(path: Path, tokenizer: PreTrainedTokenizerBase | None = None) ->
                 yield number, row, str(error)
 
 
+def require_file(path: Path) -> None:
+    if not path.is_file():
+        raise UserError(f"{path}: no such file; expected a JSON Lines file with one {EXPECTED_ROW} per line")
+
+
 def check_rows(path: Path, tokenizer: PreTrainedTokenizerBase | None = None) -> int:
     """Read the whole file once, keeping nothing: the number of rows, or one UserError naming each bad line.
 
     Checking first means a bad file fails at once and never leaves a half-scored output behind.
     """
-    if not path.is_file():
-        raise UserError(f"{path}: no such file; expected a JSON Lines file with one {EXPECTED_ROW} per line")
+    require_file(path)
     count, problems = 0, []
     for number, _, texts in parsed_rows(path, tokenizer):
         if isinstance(texts, str):
@@ -142,6 +146,9 @@ def score_file(model: nn.Module, tokenizer: PreTrainedTokenizerBase, input_path:
 
 
 def score(cfg: DictConfig, input_path: Path, output_path: Path) -> int:
+    require_file(input_path)  # before the model loads: the cheap mistake first
+    if not isinstance(cfg.batch_size, int) or cfg.batch_size < 1:
+        raise UserError(f"batch_size={cfg.batch_size!r}: expected a whole number >= 1")
     model, tokenizer = load_reward_model(cfg.reward_model)
     model.to(cfg.device)
     return score_file(model, tokenizer, input_path, output_path, cfg.batch_size, cfg.max_length)

@@ -3,9 +3,15 @@
 rmexp-train                                  # the default: BT on the synthetic lab, tiny model
 rmexp-train loss=bt data.lab.beta_len=1.0    # any key can be overridden
 rmexp-train --multirun seed=0,1,2            # a sweep over seeds
+rmexp-train resume=outputs/train/<run>       # an interrupted run, on from its last epoch
+
+`summary.json` in the run folder always says how the run stands: `running` from the start, then
+`completed`, or `failed` / `diverged` / `interrupted` with an `error` and the metrics reached. In a
+sweep a job that stops that way does not stop the others; `rmexp-compare` lists it.
 """
 
 import logging
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -13,19 +19,32 @@ from typing import Any
 import hydra
 import pytorch_lightning as pl
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
+from pytorch_lightning.callbacks import ProgressBar
 from pytorch_lightning.loggers import WandbLogger
+from pytorch_lightning.trainer.states import TrainerStatus
 from rich.console import Console
 from rich.markup import escape
 
 from rmexp import CONFIG_DIR
-from rmexp.errors import UserError, exit_on_user_error
+from rmexp.errors import TrainingDiverged, UserError, describe_user_error
 from rmexp.evaluate import report_split
 from rmexp.export import export_reward_model
+from rmexp.resume import previous_overrides, resumed_config
 from rmexp.summary import print_results_table, write_json_atomic
 
 log = logging.getLogger(__name__)
+WANDB_ID_FILE = "wandb_run_id"
+
+
+class RunStopped(Exception):
+    """Training ended without completing; `summary.json` already says why."""
+
+    def __init__(self, status: str, message: str, exit_code: int):
+        super().__init__(message)
+        self.status, self.exit_code = status, exit_code
 
 
 def build(cfg: DictConfig) -> tuple[pl.LightningModule, pl.LightningDataModule]:
@@ -42,42 +61,113 @@ def build(cfg: DictConfig) -> tuple[pl.LightningModule, pl.LightningDataModule]:
     return module, datamodule
 
 
-def train(cfg: DictConfig, output_dir: Path) -> dict[str, Any]:
-    """Fit on train, select by validation, evaluate the best checkpoint on test; return the summary."""
-    started = time.time()
-    pl.seed_everything(cfg.seed, workers=True)
-    module, datamodule = build(cfg)
-    logger = instantiate(cfg.logger) if cfg.get("logger") else False
+def build_logger(cfg: DictConfig, output_dir: Path) -> Any:
+    """The configured logger; a W&B run's id is kept in the run folder so that a resume continues it."""
+    if not cfg.get("logger"):
+        return False
+    id_file = output_dir / WANDB_ID_FILE
+    if cfg.get("resume") and id_file.is_file() and cfg.logger.get("_target_", "").endswith("wandb_logger"):
+        logger = instantiate(cfg.logger, id=id_file.read_text().strip(), resume="allow")
+    else:
+        logger = instantiate(cfg.logger)
+    if isinstance(logger, WandbLogger):
+        id_file.write_text(logger.experiment.id)
+    return logger
+
+
+def build_callbacks(cfg: DictConfig) -> list[pl.Callback]:
+    """The configured callbacks, less a progress bar when the trainer is told to show none."""
     callbacks = [instantiate(callback) for callback in (cfg.get("callbacks") or {}).values() if callback]
-    trainer: pl.Trainer = instantiate(cfg.trainer, logger=logger, callbacks=callbacks)
-    if logger:
-        logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
+    if not cfg.trainer.get("enable_progress_bar", True):
+        callbacks = [callback for callback in callbacks if not isinstance(callback, ProgressBar)]
+    return callbacks
 
-    trainer.fit(module, datamodule=datamodule)
-    metrics = {name: float(value) for name, value in trainer.callback_metrics.items()}
-    checkpoint = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
-    trainer.test(module, datamodule=datamodule, ckpt_path=checkpoint or None, verbose=False)
-    metrics.update({name: float(value) for name, value in trainer.callback_metrics.items()})
 
-    summary = {
-        "status": "completed",
+def train(cfg: DictConfig, output_dir: Path, checkpoint: Path | None = None) -> dict[str, Any]:
+    """Fit on train, select by validation, evaluate the best checkpoint on test; return the summary.
+
+    `checkpoint` resumes training from it. Whatever stops the run, `summary.json` says so before
+    `RunStopped` (or the error of a bug) is raised, and the checkpoints stay.
+    """
+    started = time.time()
+    overrides = list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
+    summary: dict[str, Any] = {
+        "status": "running",
         "seed": cfg.seed,
-        "overrides": list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else [],
-        "metrics": metrics,
-        "best_checkpoint": checkpoint,
+        "overrides": previous_overrides(output_dir) if checkpoint else overrides,
+        "metrics": {},
+        "output_dir": str(output_dir),
+    }
+    write_json_atomic(output_dir / "summary.json", summary)
+    trainer, logger = None, False
+    try:
+        pl.seed_everything(cfg.seed, workers=True)
+        module, datamodule = build(cfg)
+        logger = build_logger(cfg, output_dir)
+        trainer = instantiate(cfg.trainer, logger=logger, callbacks=build_callbacks(cfg))
+        if logger:
+            logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
+        trainer.fit(module, datamodule=datamodule, ckpt_path=checkpoint)
+        summary["metrics"] = {name: float(value) for name, value in trainer.callback_metrics.items()}
+        best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+        trainer.test(module, datamodule=datamodule, ckpt_path=best or None, verbose=False)
+    except BaseException as error:
+        status, message, exit_code = stop_reason(error, trainer)
+        if trainer is not None:
+            summary["metrics"] |= {name: float(value) for name, value in trainer.callback_metrics.items()}
+        summary |= {"status": status, "error": message, "wall_time_s": round(time.time() - started, 1)}
+        summary |= {"steps": trainer.global_step if trainer else 0, "last_checkpoint": last_checkpoint(output_dir)}
+        write_json_atomic(output_dir / "summary.json", summary)
+        finish_wandb(logger, exit_code)
+        if status == "failed" and describe_user_error(error) is None and not isinstance(error, SystemExit):
+            raise  # a bug: its traceback is what a developer needs
+        raise RunStopped(status, message, exit_code) from error
+
+    summary["metrics"] |= {name: float(value) for name, value in trainer.callback_metrics.items()}
+    summary |= {
+        "status": "completed",
+        "best_checkpoint": best,
         "epochs": trainer.current_epoch,
         "steps": trainer.global_step,
         "train_pairs_truncated": getattr(datamodule.datasets.get("train"), "truncated", None),
         "data_report": getattr(datamodule, "report", None),
         "wall_time_s": round(time.time() - started, 1),
-        "output_dir": str(output_dir),
     }
     write_json_atomic(output_dir / "summary.json", summary)
     summary |= after_training(cfg, module, datamodule, logger, output_dir)
     write_json_atomic(output_dir / "summary.json", summary)
-    if isinstance(logger, WandbLogger):
-        logger.experiment.finish()  # each run of a sweep gets its own W&B run, even in one process
+    finish_wandb(logger)
     return summary
+
+
+def stop_reason(error: BaseException, trainer: pl.Trainer | None) -> tuple[str, str, int]:
+    """(status, message, exit code) of a run that did not complete."""
+    if isinstance(error, TrainingDiverged):
+        return "diverged", f"{error}; the last good checkpoint is kept", 1
+    sigterm = trainer is not None and trainer.received_sigterm
+    # Lightning turns Ctrl-C into sys.exit(1) after marking the trainer interrupted
+    ctrl_c = not sigterm and (
+        isinstance(error, KeyboardInterrupt)
+        or (isinstance(error, SystemExit) and trainer is not None and trainer.state.status == TrainerStatus.INTERRUPTED)
+    )
+    if sigterm or ctrl_c:
+        how = "SIGTERM" if sigterm else "Ctrl-C"
+        return "interrupted", f"stopped by {how}; resume with resume=<this run folder>", 130 if ctrl_c else 143
+    message = describe_user_error(error) if isinstance(error, Exception) else None
+    if message is not None:
+        return "failed", message, 2
+    return "failed", f"{type(error).__name__}: {error}", 1
+
+
+def last_checkpoint(output_dir: Path) -> str | None:
+    last = output_dir / "checkpoints" / "last.ckpt"
+    return str(last) if last.is_file() else None
+
+
+def finish_wandb(logger: Any, exit_code: int = 0) -> None:
+    """Close this run's W&B run, so each run of a sweep gets its own, even in one process."""
+    if isinstance(logger, WandbLogger):
+        logger.experiment.finish(exit_code=exit_code)
 
 
 def after_training(
@@ -101,17 +191,35 @@ def after_training(
     return {"artifacts": artifacts, "after_training_errors": errors}
 
 
-@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="train")
-def main(cfg: DictConfig) -> dict[str, Any]:
+def run(cfg: DictConfig) -> dict[str, Any]:
+    """One run, resumed or new, in its run folder; a stopped run exits non-zero unless it is one job of a sweep."""
+    checkpoint = None
+    if cfg.get("resume"):
+        cfg, checkpoint = resumed_config(cfg, list(HydraConfig.get().overrides.task))
     output_dir = Path(cfg.paths.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
-    summary = exit_on_user_error(train, cfg, output_dir)
+    if checkpoint is None:
+        (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    summary = train(cfg, output_dir, checkpoint)
     print_results_table(summary["metrics"])
     for step, message in summary.get("after_training_errors", {}).items():
         Console(stderr=True, soft_wrap=True).print(f"[yellow]{step} skipped:[/] {escape(message)}", highlight=False)
     Console().print(f"run folder: {output_dir}")
     return summary
+
+
+@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="train")
+def main(cfg: DictConfig) -> dict[str, Any] | None:
+    in_sweep = HydraConfig.get().mode == RunMode.MULTIRUN
+    try:
+        return run(cfg)
+    except (RunStopped, UserError) as stop:
+        exit_code = stop.exit_code if isinstance(stop, RunStopped) else 2
+        label = "error" if exit_code == 2 else getattr(stop, "status", "stopped")
+        Console(stderr=True, soft_wrap=True).print(f"[bold red]{label}:[/] {escape(str(stop))}", highlight=False)
+        if in_sweep and exit_code != 130:
+            return None  # the other jobs go on (Ctrl-C stops them all); summary.json records this one's end
+        sys.exit(exit_code)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import torch
 from pytorch_lightning import LightningModule
 from torch import Tensor
 
-from rmexp.errors import UserError
+from rmexp.errors import TrainingDiverged, UserError
 from rmexp.losses.regularizers import length_decorrelation, reward_centering, reward_magnitude
 from rmexp.models.reward_model import RewardModel
 
@@ -85,6 +85,11 @@ class RewardModule(LightningModule):
         main_loss, rewards, metrics = self.training_loss(batch)
         penalty, penalties = self.regularization(rewards, batch["response_length"].flatten())
         loss = main_loss + penalty
+        if not torch.isfinite(loss):  # stop before the step: the last checkpoint stays the last good one
+            raise TrainingDiverged(
+                f"the training loss is {loss.item()} at step {self.global_step} "
+                f"(epoch {self.current_epoch}, batch {batch_index})"
+            )
         batch_size = batch["input_ids"].shape[0]
         self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=batch_size)
         self.log_dict(

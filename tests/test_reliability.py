@@ -1,0 +1,110 @@
+"""Runs that are killed, interrupted or diverge: exact resume, a summary that says why, no lost results."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rmexp.train import RunStopped, train
+
+from .conftest import REPO_ROOT
+
+# Small steps and enough of them that a signal lands inside an epoch, not after the run.
+SLOW_LAB = [
+    "data.lab.num_topics=2",
+    "data.lab.vocab_size=60",
+    "data.lab.num_prompts=120",
+    "data.lab.length_max=12",
+    "data.batch_size=8",
+    "trainer.max_epochs=2",
+    "trainer.enable_progress_bar=false",
+    "export=false",
+]
+QUIET = ["callbacks.model_summary=null"]
+
+
+def start_cli(run_dir: Path, *overrides: str) -> subprocess.Popen:
+    command = [sys.executable, "-m", "rmexp.train", *overrides, f"hydra.run.dir={run_dir}"]
+    env = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true"}
+    return subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def interrupt_after_first_epoch(run_dir: Path, sig: signal.Signals, *overrides: str) -> tuple[int, str]:
+    """Start a run, send `sig` once its first epoch's checkpoint is on disk, return (exit code, stderr)."""
+    process = start_cli(run_dir, *overrides)
+    checkpoint = run_dir / "checkpoints" / "last.ckpt"
+    deadline = time.time() + 300
+    while not checkpoint.is_file() and process.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    process.send_signal(sig)
+    _, stderr = process.communicate(timeout=300)
+    return process.returncode, stderr
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> dict:
+    run_dir = tmp_path_factory.mktemp("whole")
+    process = start_cli(run_dir, *SLOW_LAB, *QUIET, "logger=none")
+    _, stderr = process.communicate(timeout=600)
+    assert process.returncode == 0, stderr[-2000:]
+    return json.loads((run_dir / "summary.json").read_text())
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_a_killed_run_resumes_to_the_metrics_of_the_uninterrupted_one(uninterrupted, tmp_path, sig):
+    run_dir = tmp_path / "run"
+    logger = ["logger=wandb"] if sig == signal.SIGTERM else ["logger=none"]
+    code, stderr = interrupt_after_first_epoch(run_dir, sig, *SLOW_LAB, *QUIET, *logger)
+    stopped = json.loads((run_dir / "summary.json").read_text())
+    if sig == signal.SIGTERM:  # a cluster's pre-emption: Lightning stops after the batch, the summary says so
+        assert code == 143, stderr[-2000:]
+        assert stopped["status"] == "interrupted" and "resume=" in stopped["error"]
+        assert "Traceback" not in stderr
+    else:  # nothing runs after SIGKILL: the summary still says the run never finished
+        assert code == -signal.SIGKILL
+        assert stopped["status"] == "running"
+
+    process = start_cli(tmp_path / "resume-log", f"resume={run_dir}")
+    _, stderr = process.communicate(timeout=600)
+    assert process.returncode == 0, stderr[-2000:]
+    resumed = json.loads((run_dir / "summary.json").read_text())
+    assert resumed["status"] == "completed"
+    assert resumed["overrides"] == stopped["overrides"]  # the run's own, not the resume command's
+    for name, value in uninterrupted["metrics"].items():
+        if name.startswith(("val/", "test/")):
+            assert resumed["metrics"][name] == pytest.approx(value, abs=1e-6), name
+    if sig == signal.SIGTERM:  # one W&B run, continued: both parts logged under the id kept in the run folder
+        run_id = (run_dir / "wandb_run_id").read_text()
+        assert len(list((run_dir / "wandb").glob(f"offline-run-*-{run_id}"))) == 2
+
+
+def test_resume_names_what_is_missing(tmp_path):
+    process = start_cli(tmp_path / "log", f"resume={tmp_path / 'nowhere'}")
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 2
+    assert f"resume={tmp_path / 'nowhere'}: {tmp_path / 'nowhere' / 'config.yaml'} does not exist" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_ctrl_c_writes_a_summary_marked_interrupted(tmp_path):
+    run_dir = tmp_path / "run"
+    code, stderr = interrupt_after_first_epoch(run_dir, signal.SIGINT, *SLOW_LAB, *QUIET, "logger=none")
+    assert code == 130, stderr[-2000:]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["status"] == "interrupted" and "Ctrl-C" in summary["error"]
+    assert summary["last_checkpoint"].endswith("last.ckpt")
+
+
+def test_a_diverging_loss_stops_the_run_naming_the_step(compose_train, tmp_path):
+    cfg = compose_train(*SLOW_LAB, "logger=none", "callbacks=none", "loss=pointwise_mse", "optimizer.lr=1e30")
+    with pytest.raises(RunStopped) as stop:
+        train(cfg, tmp_path)
+    assert stop.value.status == "diverged"
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["status"] == "diverged"
+    assert "the training loss is" in summary["error"] and "at step" in summary["error"] and "batch" in summary["error"]
