@@ -13,6 +13,7 @@ the same in W&B, and the headline figures under `metrics` in `summary.json` for 
 
 import csv
 import logging
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -20,21 +21,23 @@ from typing import Any
 import hydra
 import numpy as np
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.loggers import Logger, WandbLogger
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from rmexp import CONFIG_DIR
 from rmexp.bon.curve import COLUMNS, best_of_n_curve, headline, powers_of_two
 from rmexp.bon.plots import plot_over_optimisation, plot_pick_length
 from rmexp.data.lab import SPLITS, generate
-from rmexp.errors import UserError, describe_user_error, exit_on_user_error
+from rmexp.errors import UserError, describe_user_error
 from rmexp.export import load_reward_model
 from rmexp.score import reward_texts
 from rmexp.summary import print_results_table, write_json_atomic
-from rmexp.train import train
+from rmexp.train import RunStopped, train
 
 log = logging.getLogger(__name__)
 
@@ -87,21 +90,22 @@ def checked_reward_model(cfg: DictConfig) -> Path:
 def best_of_n(cfg: DictConfig, output_dir: Path) -> dict[str, Any]:
     """Train first when no reward model is given, then best-of-n on the lab's test prompts; return the summary.
 
-    `summary.json` says `running` until best-of-n is done as well, and `failed` with the `error` if it
-    fails: a sweep must not count a job whose training completed but whose best-of-n did not.
+    `summary.json` says `running` until best-of-n is done as well, and `failed` with the `error` when
+    anything stops it: a sweep must not count a job whose training completed but whose best-of-n did
+    not. Training that stops early writes its own summary and raises `RunStopped`.
     """
     started = time.time()
-    n_values = checked_n_values(cfg)
-    if cfg.reward_model is None:
-        summary = train(cfg, output_dir)  # writes its own summary.json, and raises if training stops early
-        reward_model = output_dir
-    else:
-        reward_model = checked_reward_model(cfg)
-        overrides = list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
-        summary = {"seed": cfg.seed, "overrides": overrides, "metrics": {}, "output_dir": str(output_dir)}
-    write_json_atomic(output_dir / "summary.json", summary | {"status": "running"})
+    overrides = list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
+    summary = {"seed": cfg.seed, "overrides": overrides, "metrics": {}, "output_dir": str(output_dir)}
     try:
+        n_values = checked_n_values(cfg)
+        if cfg.reward_model is None:
+            summary = train(cfg, output_dir)
+        reward_model = output_dir if cfg.reward_model is None else checked_reward_model(cfg)
+        write_json_atomic(output_dir / "summary.json", summary | {"status": "running"})
         summary["best_of_n"], metrics = run_best_of_n(cfg, Path(reward_model), n_values, output_dir)
+    except RunStopped:
+        raise
     except Exception as error:
         message = describe_user_error(error) or f"{type(error).__name__}: {error}"
         write_json_atomic(output_dir / "summary.json", summary | {"status": "failed", "error": f"best-of-n: {message}"})
@@ -173,17 +177,26 @@ def curve_table(rows: list[dict]) -> Table:
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="bon")
-def main(cfg: DictConfig) -> dict[str, Any]:
+def main(cfg: DictConfig) -> dict[str, Any] | None:
+    """As rmexp-train: a mistake or a stopped run prints one line; in a sweep the other jobs go on."""
     output_dir = Path(cfg.paths.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
-    summary = exit_on_user_error(best_of_n, cfg, output_dir)
+    try:
+        summary = best_of_n(cfg, output_dir)
+    except Exception as error:
+        message = str(error) if isinstance(error, RunStopped) else describe_user_error(error)
+        if message is None:
+            raise  # a bug keeps its traceback
+        exit_code = error.exit_code if isinstance(error, RunStopped) else 2
+        label = "error" if exit_code == 2 else error.status
+        Console(stderr=True, soft_wrap=True).print(f"[bold red]{label}:[/] {escape(message)}", highlight=False)
+        if HydraConfig.get().mode == RunMode.MULTIRUN and exit_code != 130:
+            return None  # summary.json records this job's end; Ctrl-C (130) stops the whole sweep
+        sys.exit(exit_code)
     if cfg.reward_model is None:
         print_results_table(summary["metrics"])
-    if "best_of_n" in summary:
-        Console().print(curve_table(summary["best_of_n"]["table"]))
-    else:
-        Console(stderr=True).print(f"[yellow]training ended {summary.get('status')!r}; best-of-n skipped[/]")
+    Console().print(curve_table(summary["best_of_n"]["table"]))
     Console().print(f"run folder: {output_dir}")
     return summary
 

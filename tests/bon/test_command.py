@@ -3,6 +3,7 @@
 import csv
 import json
 import logging
+import os
 import subprocess
 import sys
 
@@ -86,11 +87,13 @@ def test_a_lab_other_than_the_training_runs_is_flagged(trained_then_bon, tmp_pat
         (["reward_model=/no/such/run"], "reward_model=/no/such/run: no such file or folder"),
     ],
 )
-def test_bad_input_is_refused_before_any_work(tmp_path, overrides, message):
+def test_bad_input_is_refused_before_any_work_and_recorded(tmp_path, overrides, message):
     with pytest.raises(UserError) as error:
         best_of_n(compose_bon(tmp_path, *overrides, lab=() if "data=jsonl" in overrides else SMALL_LAB), tmp_path)
     assert message in str(error.value)
-    assert not (tmp_path / "summary.json").exists()
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["status"] == "failed" and message in summary["error"]
+    assert not (tmp_path / "checkpoints").exists()  # nothing was trained
 
 
 def test_a_run_folder_without_a_checkpoint_is_refused_and_the_summary_says_so(tmp_path):
@@ -101,24 +104,25 @@ def test_a_run_folder_without_a_checkpoint_is_refused_and_the_summary_says_so(tm
     assert summary["status"] == "failed" and "best-of-n: " in summary["error"] and "empty_run" in summary["error"]
 
 
-def test_the_cli_prints_the_curve_logs_to_wandb_and_reports_mistakes_in_one_line(trained_then_bon, tmp_path):
+def test_the_cli_prints_the_curve_and_logs_to_wandb(trained_then_bon, tmp_path):
     _, run_dir = trained_then_bon
-    command = [
-        sys.executable,
-        "-m",
-        "rmexp.bon.command",
-        *SMALL_LAB,
-        *QUICK,
-        "logger=wandb",
-        f"hydra.run.dir={tmp_path}",
-    ]
-    result = subprocess.run([*command, f"reward_model={run_dir}"], capture_output=True, text=True, cwd=REPO_ROOT,
-                            timeout=300, env={**__import__("os").environ, "WANDB_MODE": "offline"})  # fmt: skip
+    command = [sys.executable, "-m", "rmexp.bon.command", *SMALL_LAB, *QUICK, "logger=wandb", f"reward_model={run_dir}",
+               f"hydra.run.dir={tmp_path}"]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT, timeout=300,
+                            env={**os.environ, "WANDB_MODE": "offline"})  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     assert "best-of-n: the pick's expected reward" in result.stdout
     assert list((tmp_path / "wandb").glob("offline-run-*/run-*.wandb"))
 
-    result = subprocess.run([*command, "bon.n_values=[64]"], capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
-    assert result.returncode == 2
-    assert "bon.n_values=[64]: 64 is not a whole number in [1, bon.num_candidates=16]" in result.stderr
+
+def test_in_a_sweep_a_mistake_is_one_line_and_the_other_jobs_go_on(trained_then_bon, tmp_path):
+    _, run_dir = trained_then_bon
+    command = [sys.executable, "-m", "rmexp.bon.command", "-m", *SMALL_LAB, *QUICK, f"reward_model={run_dir}",
+               "bon.n_values=[64],[16]", f"hydra.sweep.dir={tmp_path}"]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "error: bon.n_values=[64]: 64 is not a whole number in [1, bon.num_candidates=16]" in result.stderr
     assert "Traceback" not in result.stderr
+    failed, completed = (json.loads((tmp_path / job / "summary.json").read_text()) for job in ("0", "1"))
+    assert failed["status"] == "failed" and "bon.n_values=[64]" in failed["error"]
+    assert completed["status"] == "completed" and "bon/gold_n16" in completed["metrics"]
