@@ -57,7 +57,7 @@ def numeric_keys(groups: dict[Variant, list[Run]]) -> list[str]:
 def plot_against(groups: dict[Variant, list[Run]], key: str, metric: str, path: Path, confidence: float = 0.95) -> Path:
     """The metric's mean and interval against the value of `key`, one line per setting of the other swept keys.
 
-    A symmetric log axis when the values span more than two decades (0, 1e-3, 1e-2, 1e-1 stay apart).
+    A symmetric log axis when the values span two decades or more (0, 1e-3, 1e-2, 1e-1 stay apart).
     """
     lines: dict[str, list[tuple[float, list[float]]]] = {}
     for variant, runs in groups.items():
@@ -73,7 +73,7 @@ def plot_against(groups: dict[Variant, list[Run]], key: str, metric: str, path: 
         axes.errorbar(x, mean, yerr=interval, marker="o", capsize=4, label=label)
     positive = [value for points in lines.values() for value, _ in points if value > 0]
     values = [value for points in lines.values() for value, _ in points]
-    if positive and max(values) / min(positive) > 100:
+    if positive and max(values) / min(positive) >= 100:
         axes.set_xscale("symlog", linthresh=min(positive))
     axes.set(xlabel=key, ylabel=metric, title=f"{metric} against {key} ({confidence:.0%} intervals)")
     axes.grid(alpha=0.3)
