@@ -111,7 +111,8 @@ class LabDataModule(LightningDataModule):
         }
 
     def _loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
-        return data_loader(self.datasets[split], batch_size, shuffle, self.num_workers)
+        # the run's seed (the lab's is the run's unless set apart) orders the batches, epoch by epoch
+        return data_loader(self.datasets[split], batch_size, shuffle, self.num_workers, seed=self.spec.seed)
 
     def train_dataloader(self) -> DataLoader:
         return self._loader("train", self.batch_size, shuffle=True)

@@ -64,6 +64,26 @@ def padding_fraction(order: Sequence[int], batch_size: int, sequence_lengths: Se
     return 1.0 - real / padded if padded else 0.0
 
 
+class SeededShuffle(Sampler[int]):
+    """A fresh random order each epoch, drawn from (seed, epoch) alone rather than the global RNG.
+
+    So epoch e's batches do not depend on what ran before it: a run resumed at epoch e sees the
+    batches the uninterrupted run saw (Lightning calls `set_epoch`).
+    """
+
+    def __init__(self, size: int, seed: int = 0):
+        self.size, self.seed, self.epoch = size, seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(np.random.default_rng([self.seed, self.epoch]).permutation(self.size).tolist())
+
+
 def data_loader(
     dataset: Dataset,
     batch_size: int,
@@ -73,11 +93,10 @@ def data_loader(
     seed: int = 0,
 ) -> DataLoader:
     """A DataLoader over a view's dataset (its own `collate`); grouped by length when `lengths` is given."""
-    order = (
-        {"shuffle": shuffle}
-        if lengths is None
-        else {"sampler": LengthGroupedSampler(lengths, batch_size, shuffle, seed)}
-    )
+    if lengths is not None:
+        order = {"sampler": LengthGroupedSampler(lengths, batch_size, shuffle, seed)}
+    else:
+        order = {"sampler": SeededShuffle(len(dataset), seed)} if shuffle else {"shuffle": False}
     return DataLoader(
         dataset,
         batch_size=batch_size,

@@ -120,6 +120,14 @@ class RewardModule(LightningModule):
         metrics = self.evaluation_metrics(outputs)
         self.log_dict({f"{split}/{name}": value for name, value in metrics.items()}, prog_bar=split == "val")
 
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Keep the RNG, so that dropout after a resume draws what it would have drawn without the interruption."""
+        checkpoint["torch_rng_state"] = torch.get_rng_state()
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        if "torch_rng_state" in checkpoint:
+            torch.set_rng_state(checkpoint["torch_rng_state"])
+
     def configure_optimizers(self) -> Any:
         optimizer = self.optimizer_factory(self.parameters())
         if self.scheduler_factory is None:

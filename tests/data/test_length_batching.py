@@ -1,8 +1,9 @@
 """Length-grouped batches: every example once, similar lengths together, far less padding."""
 
 import numpy as np
+import torch
 
-from rmexp.data.length_batching import LengthGroupedSampler, padding_fraction
+from rmexp.data.length_batching import LengthGroupedSampler, SeededShuffle, padding_fraction
 
 
 def test_padding_fraction_counts_the_padded_cells():
@@ -34,3 +35,17 @@ def test_the_one_short_batch_comes_last_so_dataloader_chunks_stay_aligned():
 
 def test_evaluation_order_is_longest_first():
     assert list(LengthGroupedSampler([3, 9, 1, 9], batch_size=2, shuffle=False)) == [1, 3, 0, 2]
+
+
+def test_a_seeded_shuffle_depends_on_seed_and_epoch_only_not_on_the_global_rng():
+    sampler = SeededShuffle(50, seed=3)
+    sampler.set_epoch(2)
+    torch.manual_seed(0)
+    first = list(sampler)
+    torch.manual_seed(1)
+    torch.rand(100)
+    assert list(sampler) == first  # as after a resume, whatever the RNG went through
+    assert sorted(first) == list(range(50))
+    sampler.set_epoch(3)
+    assert list(sampler) != first
+    assert list(SeededShuffle(50, seed=4)) != list(SeededShuffle(50, seed=3))
