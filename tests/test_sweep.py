@@ -31,7 +31,7 @@ def multirun(*overrides: str) -> subprocess.CompletedProcess:
         text=True,
         cwd=REPO_ROOT,
         timeout=600,
-        env={**os.environ, "WANDB_MODE": "offline"},
+        env={**os.environ, "WANDB_MODE": "offline", "OMP_NUM_THREADS": "1"},  # one torch thread: shared cores
     )
 
 
