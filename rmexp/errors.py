@@ -5,7 +5,6 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from hydra.errors import InstantiationException
-from lightning_fabric.utilities.exceptions import MisconfigurationException
 from omegaconf.errors import MissingMandatoryValue
 from pydantic import ValidationError
 from rich.console import Console
@@ -37,7 +36,9 @@ def describe_user_error(error: Exception) -> str | None:
         return f"{cause.full_key} is required: give it on the command line, e.g. {cause.full_key}=<value>"
     text = str(error)
     config_key = text.rsplit("full_key:", 1)[-1].strip() if "full_key:" in text else "config"
-    if isinstance(cause, MisconfigurationException):  # Lightning's word for a bad Trainer argument
+    # Lightning's word for a bad Trainer argument, matched by name: importing Lightning here would cost
+    # the entry points that never train (score, compare) seconds of start-up
+    if any(kind.__name__ == "MisconfigurationException" for kind in type(cause).__mro__):
         return f"{config_key}: {cause}"
     if isinstance(cause, ValidationError):
         return "\n".join(

@@ -209,16 +209,24 @@ def run(cfg: DictConfig) -> dict[str, Any]:
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="train")
-def main(cfg: DictConfig) -> dict[str, Any] | None:
+def main(cfg: DictConfig) -> dict[str, Any] | float | None:
+    """The summary; or, for a hyper-parameter search (`optimized_metric` set), the number the sweeper optimises."""
     in_sweep = HydraConfig.get().mode == RunMode.MULTIRUN
+    objective = cfg.get("optimized_metric")
     try:
-        return run(cfg)
+        summary = run(cfg)
+        if objective and objective not in summary["metrics"]:
+            raise UserError(
+                f"optimized_metric={objective!r}: the run has no such metric; it has {sorted(summary['metrics'])}"
+            )
+        return summary["metrics"][objective] if objective else summary
     except (RunStopped, UserError) as stop:
         exit_code = stop.exit_code if isinstance(stop, RunStopped) else 2
         label = "error" if exit_code == 2 else getattr(stop, "status", "stopped")
         Console(stderr=True, soft_wrap=True).print(f"[bold red]{label}:[/] {escape(str(stop))}", highlight=False)
-        if in_sweep and exit_code != 130:
-            return None  # the other jobs go on (Ctrl-C stops them all); summary.json records this one's end
+        if in_sweep and getattr(stop, "status", None) != "interrupted":
+            # the other jobs go on (Ctrl-C or SIGTERM stops them all); summary.json records this one's end
+            return float("nan") if objective else None
         sys.exit(exit_code)
 
 
