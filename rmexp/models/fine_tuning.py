@@ -1,16 +1,19 @@
 """What of the backbone trains: everything, nothing (the head alone), or LoRA adapters; and at what memory cost.
 
-These act on any transformers backbone, the tiny random one included, so each option is tested in
+`reward_model_on` puts the head on a backbone with these options, for every model config: they
+act on any transformers backbone, the tiny random one included, so each option is tested in
 seconds and behaves the same on a pretrained model.
 """
 
 import copy
 import importlib.util
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, validate_call
 from transformers import PreTrainedModel
 
 from rmexp.errors import UserError
+from rmexp.models.pooling import Pooling
+from rmexp.models.reward_model import RewardModel
 
 
 class LoraSettings(BaseModel):
@@ -28,6 +31,26 @@ class LoraSettings(BaseModel):
 
 
 NO_LORA = LoraSettings()
+
+
+@validate_call(config=ConfigDict(arbitrary_types_allowed=True))
+def reward_model_on(
+    backbone: PreTrainedModel,
+    pooling: Pooling = "last",
+    head_init_std: float = Field(0.0, ge=0),
+    head_dropout: float = Field(0.0, ge=0, lt=1),
+    freeze_backbone: bool = False,
+    lora: LoraSettings = NO_LORA,
+    gradient_checkpointing: bool = False,
+) -> RewardModel:
+    """The reward model, in training mode: from_pretrained leaves a backbone in eval mode, without its dropout."""
+    if pooling == "pooler" and getattr(backbone, "pooler", None) is None:
+        raise UserError(
+            f"model.reward_model.pooling='pooler': {backbone.config.model_type} has no [CLS] pooler; "
+            "use last (decoders), first or mean"
+        )
+    backbone = prepare_backbone(backbone, freeze_backbone, lora, gradient_checkpointing)
+    return RewardModel(backbone, pooling=pooling, head_init_std=head_init_std, head_dropout=head_dropout).train()
 
 
 def prepare_backbone(

@@ -6,15 +6,14 @@ all-MiniLM-L6-v2 were trained to summarise a text); `pooler` reads BERT's own [C
 exports exactly (rmexp/export.py).
 """
 
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 from pydantic import ConfigDict, validate_call
 from transformers import AutoModel, PretrainedConfig, PreTrainedTokenizerBase
 from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES, MODEL_FOR_MASKED_LM_MAPPING_NAMES
 
-from rmexp.errors import UserError
-from rmexp.models.fine_tuning import NO_LORA, LoraSettings, prepare_backbone
+from rmexp.models.fine_tuning import reward_model_on
 from rmexp.models.pooling import Pooling
 from rmexp.models.pretrained_tokenizer import load_pretrained
 from rmexp.models.reward_model import RewardModel
@@ -31,23 +30,13 @@ def pretrained_reward_model(
     tokenizer: PreTrainedTokenizerBase,
     name_or_path: str | None,
     pooling: Pooling | Literal["auto"] = "auto",
-    head_init_std: float = 0.0,
-    head_dropout: float = 0.0,
-    freeze_backbone: bool = False,
-    lora: LoraSettings = NO_LORA,
-    gradient_checkpointing: bool = False,
+    **options: Any,
 ) -> RewardModel:
+    """`options`: the head and what trains (rmexp.models.fine_tuning.reward_model_on)."""
     backbone = load_pretrained(AutoModel, name_or_path, "model", dtype=torch.float32)
     if pooling == "auto":
         pooling = "last" if is_decoder(backbone.config) else "mean"
-    if pooling == "pooler" and getattr(backbone, "pooler", None) is None:
-        raise UserError(
-            f"model.reward_model.pooling='pooler': {backbone.config.model_type} has no [CLS] pooler; "
-            "use last (decoders), first or mean"
-        )
     if len(tokenizer) > backbone.get_input_embeddings().num_embeddings:
         backbone.resize_token_embeddings(len(tokenizer))  # the tokenizer's added pad or eos token
     backbone.config.pad_token_id = tokenizer.pad_token_id
-    backbone = prepare_backbone(backbone, freeze_backbone, lora, gradient_checkpointing)
-    model = RewardModel(backbone, pooling=pooling, head_init_std=head_init_std, head_dropout=head_dropout)
-    return model.train()  # from_pretrained leaves the backbone in eval mode; fine-tuning keeps its dropout
+    return reward_model_on(backbone, pooling=pooling, **options)

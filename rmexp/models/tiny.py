@@ -5,13 +5,12 @@ can build from a config works (`llama` is a causal decoder read at the last toke
 encoder read at [CLS] or by mean pooling).
 """
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import ConfigDict, validate_call
 from transformers import AutoConfig, AutoModel, PreTrainedTokenizerBase
 
-from rmexp.models.fine_tuning import NO_LORA, LoraSettings, prepare_backbone
-from rmexp.models.pooling import Pooling
+from rmexp.models.fine_tuning import reward_model_on
 from rmexp.models.reward_model import RewardModel
 
 
@@ -23,13 +22,9 @@ def tiny_reward_model(
     num_layers: int = 2,
     num_heads: int = 4,
     max_positions: int = 512,
-    pooling: Pooling = "last",
-    head_init_std: float = 0.0,
-    head_dropout: float = 0.0,
-    freeze_backbone: bool = False,
-    lora: LoraSettings = NO_LORA,
-    gradient_checkpointing: bool = False,
+    **options: Any,
 ) -> RewardModel:
+    """`options`: pooling, the head and what trains (rmexp.models.fine_tuning.reward_model_on)."""
     config = AutoConfig.for_model(
         architecture,
         vocab_size=len(tokenizer),
@@ -43,5 +38,4 @@ def tiny_reward_model(
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
     )
-    backbone = prepare_backbone(AutoModel.from_config(config), freeze_backbone, lora, gradient_checkpointing)
-    return RewardModel(backbone, pooling=pooling, head_init_std=head_init_std, head_dropout=head_dropout)
+    return reward_model_on(AutoModel.from_config(config), **options)

@@ -3,8 +3,10 @@
 import pytest
 import pytorch_lightning as pl
 import torch
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate
 
-from rmexp.errors import UserError
+from rmexp.errors import UserError, describe_user_error
 from rmexp.models.fine_tuning import LoraSettings, merged_backbone
 from rmexp.models.tiny import tiny_reward_model
 from rmexp.models.word_tokenizer import word_level_tokenizer
@@ -92,3 +94,12 @@ def test_head_dropout_acts_in_training_only():
 def test_freezing_and_lora_together_are_refused_naming_both_keys():
     with pytest.raises(UserError, match="freeze_backbone=true with model.reward_model.lora.rank>0"):
         tiny_reward_model(word_level_tokenizer(), freeze_backbone=True, lora=LoraSettings(rank=4))
+
+
+def test_a_bad_lora_rank_names_the_key(compose_train):
+    cfg = compose_train("model.reward_model.lora.rank=-1")
+    with pytest.raises(InstantiationException) as error:
+        instantiate(cfg.model.reward_model, tokenizer=word_level_tokenizer())
+    assert describe_user_error(error.value) == (
+        "model.reward_model.lora.rank: Input should be greater than or equal to 0 (got -1)"
+    )

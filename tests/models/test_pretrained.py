@@ -9,7 +9,7 @@ from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from rmexp.errors import describe_user_error
+from rmexp.errors import UserError, describe_user_error
 from rmexp.export import ExportError, export_reward_model
 from rmexp.models.packaged import minilm_folder, smollm2_folder
 from rmexp.models.tiny import tiny_reward_model
@@ -23,19 +23,26 @@ def batch_of(tokenizer, padding_side: str = "right") -> dict[str, torch.Tensor]:
     return dict(tokenizer(PROMPTS, RESPONSES, padding=True, return_tensors="pt"))
 
 
-@pytest.mark.parametrize("model", ["tiny", "minilm", "smollm2"])
-def test_each_model_config_builds_and_scores_a_batch(build_model, model):
+@pytest.mark.parametrize(
+    ("model", "pooling"),
+    [("tiny", "last"), ("minilm", "pooler"), ("smollm2", "last")],  # minilm: BERT's pooler, which exports
+)
+def test_each_model_config_builds_and_scores_a_batch(build_model, model, pooling):
     reward_model, tokenizer = build_model(model)
+    assert reward_model.pooling == pooling
     rewards = reward_model.eval().score(**batch_of(tokenizer))
     assert rewards.shape == (3,)
     assert torch.isfinite(rewards).all()
     assert len(set(rewards.tolist())) == 3  # three responses, three rewards
 
 
-def test_the_pretrained_configs_pool_by_architecture(build_model):
-    needs("minilm", "smollm2", "gguf")
-    assert build_model("smollm2")[0].pooling == "last"
-    assert build_model("minilm")[0].pooling == "pooler"  # exportable; `auto` would give mean
+def test_the_pooler_of_a_decoder_that_has_none_is_refused():
+    with pytest.raises(UserError, match="llama has no \\[CLS\\] pooler"):
+        tiny_reward_model(word_level_tokenizer(), pooling="pooler")
+
+
+def test_hf_pools_an_encoder_by_the_mean(build_model):
+    needs("minilm")
     assert build_model("hf", f"model.name_or_path={minilm_folder()}")[0].pooling == "mean"
 
 
