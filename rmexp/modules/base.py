@@ -18,6 +18,7 @@ from torch import Tensor
 from rmexp.errors import TrainingDiverged, UserError
 from rmexp.losses.regularizers import length_decorrelation, reward_centering, reward_magnitude
 from rmexp.models.reward_model import RewardModel
+from rmexp.modules.distributed import gather_split
 
 OptimizerFactory = Callable[[Iterable[torch.nn.Parameter]], torch.optim.Optimizer]
 SchedulerFactory = Callable[..., torch.optim.lr_scheduler.LRScheduler]
@@ -117,8 +118,18 @@ class RewardModule(LightningModule):
         if not batches:
             return
         outputs = {key: torch.cat([batch[key] for batch in batches]) for key in batches[0]}
+        loader = self.trainer.val_dataloaders if split == "val" else self.trainer.test_dataloaders
+        outputs = gather_split(self, outputs, examples=len(loader.dataset))
         metrics = self.evaluation_metrics(outputs)
-        self.log_dict({f"{split}/{name}": value for name, value in metrics.items()}, prog_bar=split == "val")
+        # Every process now holds the metrics of the whole split: nothing to average across them. A
+        # distributed run still syncs, by max, which returns that shared value exactly (a mean may round).
+        distributed = self.trainer.world_size > 1
+        self.log_dict(
+            {f"{split}/{name}": value for name, value in metrics.items()},
+            prog_bar=split == "val",
+            sync_dist=distributed,
+            reduce_fx="max" if distributed else "mean",
+        )
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Keep the RNG, so that dropout after a resume draws what it would have drawn without the interruption."""
