@@ -76,7 +76,8 @@ def closing_with(backend: Tokenizer, eos: str) -> str:
     """The tokenizer's JSON, its post-processor's single and pair templates ending with `eos`."""
     tokenizer_json = json.loads(backend.to_str())
     eos_id = backend.token_to_id(eos)
-    if backend.encode("a").ids[-1] == eos_id and backend.encode("a", "b").ids[-1] == eos_id:
+    # empty texts: only the template's own tokens, and no word a vocabulary without [UNK] could miss
+    if backend.encode("").ids[-1:] == [eos_id] and backend.encode("", "").ids[-1:] == [eos_id]:
         return json.dumps(tokenizer_json)  # BERT's [SEP], RoBERTa's </s>: already closed
     processor = tokenizer_json.get("post_processor") or {"type": "none"}
     steps = processor["processors"] if processor["type"] == "Sequence" else [processor]

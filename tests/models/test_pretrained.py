@@ -27,8 +27,8 @@ def batch_of(tokenizer, padding_side: str = "right") -> dict[str, torch.Tensor]:
     ("model", "pooling"),
     [("tiny", "last"), ("minilm", "pooler"), ("smollm2", "last")],  # minilm: BERT's pooler, which exports
 )
-def test_each_model_config_builds_and_scores_a_batch(build_model, model, pooling):
-    reward_model, tokenizer = build_model(model)
+def test_each_model_config_builds_and_scores_a_batch(shared_model, model, pooling):
+    reward_model, tokenizer = shared_model(model)
     assert reward_model.pooling == pooling
     rewards = reward_model.eval().score(**batch_of(tokenizer))
     assert rewards.shape == (3,)
@@ -75,10 +75,13 @@ def test_hf_without_a_model_folder_names_the_key(compose_train, name_or_path, me
     assert message in describe_user_error(error.value)
 
 
-@pytest.mark.parametrize(("model", "pooling"), [("smollm2", "last"), ("minilm", "pooler"), ("minilm", "mean")])
-def test_padding_changes_no_reward(build_model, model, pooling):
+@pytest.mark.parametrize(
+    ("model", "overrides"),
+    [("smollm2", []), ("minilm", []), ("minilm", ["model.reward_model.pooling=mean"])],  # last, pooler, mean
+)
+def test_padding_changes_no_reward(shared_model, model, overrides):
     """Each response scored alone, and in right- and left-padded batches (a decoder's batch may be either)."""
-    reward_model, tokenizer = build_model(model, f"model.reward_model.pooling={pooling}")
+    reward_model, tokenizer = shared_model(model, *overrides)
     reward_model.eval()
     alone = torch.cat(
         [
@@ -104,6 +107,7 @@ def exported_rewards(reward_model, tokenizer, folder) -> tuple[torch.Tensor, tor
         return reward_model.eval().score(**batch), classifier(**exported_batch).logits.squeeze(-1)
 
 
+@pytest.mark.slow  # a 540 MB model copied, merged, written and read back
 def test_smollm2_with_lora_exports_merged(build_model, tmp_path):
     needs("peft")
     reward_model, tokenizer = build_model("smollm2", "model.reward_model.lora.rank=2")

@@ -18,4 +18,4 @@ def test_throughput_times_the_steps_after_the_warm_up(compose_train):
 
 def test_too_few_steps_to_time_is_a_user_error(compose_train):
     with pytest.raises(UserError, match="time at least 3 steps"):
-        measure(compose_train(*SMALL_LAB, "+trainer.limit_train_batches=2", "trainer.enable_progress_bar=false"))
+        measure(compose_train(*SMALL_LAB, "+trainer.limit_train_batches=1", "trainer.enable_progress_bar=false"))
