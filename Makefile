@@ -2,9 +2,10 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 ARGS   ?=
 
-.PHONY: install train sweep test lint format clean
+.PHONY: install train sweep test lint format clean bench
 
 install: $(STAMP)
 
@@ -23,6 +24,14 @@ train: $(STAMP)
 
 sweep: $(STAMP)
 	$(VENV)/bin/rmexp-train --multirun $(ARGS)
+
+# rmexp against TRL's RewardTrainer on this machine (rmexp/bench/); ARGS=bench_mode=quick for the 2-minute run.
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e ".[bench]"
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(PY) -m rmexp.bench $(ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest $(ARGS)

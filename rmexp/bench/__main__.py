@@ -1,0 +1,3 @@
+from rmexp.bench.command import main
+
+main()

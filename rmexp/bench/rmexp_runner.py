@@ -1,0 +1,85 @@
+"""rmexp's side of a bench case: train `steps` steps as rmexp-train would, then score the held-out pairs.
+
+The model, data and trainer are built from the composed config exactly as rmexp-train builds them
+(`rmexp.train.build`, the trainer config), without validation, checkpoints or logging, so what is
+timed is the training loop a run spends its time in. Held-out pairs are scored by `rmexp score`'s
+own function, which batches by length.
+"""
+
+import tempfile
+import time
+from typing import Any
+
+import pytorch_lightning as pl
+import torch
+from hydra.utils import instantiate
+
+from rmexp.bench.case_config import case_config
+from rmexp.bench.flops import non_embedding_parameters
+from rmexp.bench.pairs import split_pairs
+from rmexp.bench.timing import StepClock
+from rmexp.score import reward_texts
+from rmexp.train import build
+
+
+class LightningStepClock(pl.Callback):
+    def __init__(self, clock: StepClock):
+        self.clock = clock
+
+    def on_train_batch_end(self, trainer: pl.Trainer, module: pl.LightningModule, outputs: Any, batch: Any, index: int):
+        self.clock.batch(batch["attention_mask"])
+        self.clock.step_end()
+
+
+def train_and_score(
+    train: list[str],
+    steps: int,
+    warmup_steps: int,
+    batch_size: int,
+    max_length: int,
+    learning_rate: float,
+    seed: int,
+    precision: str,
+    score: bool,
+    score_batch_size: int,
+) -> dict[str, Any]:
+    """`steps` -1: one epoch. `wall_seconds` is all of it, building the model and preparing the data included."""
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as output_dir:
+        cfg = case_config(train, batch_size, max_length, learning_rate, seed, precision, output_dir)
+        pl.seed_everything(seed, workers=True)
+        module, datamodule = build(cfg)
+        clock = StepClock(warmup_steps)
+        trainer: pl.Trainer = instantiate(
+            cfg.trainer,
+            logger=False,
+            callbacks=[LightningStepClock(clock)],
+            max_epochs=1 if steps < 0 else -1,
+            max_steps=steps,
+            limit_val_batches=0,
+            enable_checkpointing=False,
+            enable_progress_bar=False,
+            enable_model_summary=False,
+        )
+        trainer.fit(module, datamodule=datamodule)
+    result = {"parameters": non_embedding_parameters(module.model), **clock.summary()}
+    result["wall_seconds"] = time.perf_counter() - started
+    result["train_pairs"] = len(datamodule.datasets["train"])
+    if score:
+        result |= score_held_out(module.model.eval(), datamodule, max_length, score_batch_size)
+    return result
+
+
+def score_held_out(model: torch.nn.Module, datamodule: pl.LightningDataModule, max_length: int, batch_size: int):
+    """Accuracy on the test pairs and responses scored per second, through rmexp score's `reward_texts`."""
+    pairs = split_pairs(datamodule)["test"]
+    texts = [(pair.prompt, pair.chosen) for pair in pairs] + [(pair.prompt, pair.rejected) for pair in pairs]
+    started = time.perf_counter()
+    rewards = reward_texts(model, datamodule.tokenizer, texts, batch_size, max_length, show_progress=False)
+    seconds = time.perf_counter() - started
+    chosen, rejected = torch.tensor(rewards).chunk(2)
+    return {
+        "test_pairs": len(pairs),
+        "test_accuracy": (chosen > rejected).float().mean().item(),
+        "scoring_responses_per_second": len(texts) / seconds,
+    }

@@ -1,0 +1,131 @@
+"""The bench's report: each case's medians side by side with the ratio rmexp / TRL, as Markdown and JSON.
+
+Speeds are medians over the repeats (with their range, so the machine's noise is visible); held-out
+accuracy and scoring speed come from the first repeat, which scores the test pairs.
+"""
+
+from statistics import median
+from typing import Any
+
+from rmexp.bench.flops import model_flops_utilisation
+
+SYSTEMS = ("rmexp", "trl")
+SYSTEM_NAMES = {"rmexp": "rmexp", "trl": "TRL RewardTrainer"}
+MEDIANS = ("pairs_per_second", "tokens_per_second", "seconds_per_pair", "padding_fraction", "mfu", "peak_memory_mib")
+
+
+def peak_for(precision: str, peaks: dict[str, float]) -> float:
+    """The matmul peak a run's arithmetic is measured against: bfloat16's under bf16 autocast, else float32's."""
+    return peaks["bfloat16" if precision.startswith("bf16") else "float32"]
+
+
+def summarise_system(runs: list[dict[str, Any]], peak: float) -> dict[str, Any]:
+    runs = [
+        run | {"mfu": model_flops_utilisation(run["parameters"], run["tokens"], run["seconds"], peak)} for run in runs
+    ]
+    summary: dict[str, Any] = {"runs": len(runs)}
+    for key in MEDIANS:
+        values = [run[key] for run in runs]
+        summary[key] = median(values)
+        summary[f"{key}_range"] = (min(values), max(values))
+    scored = next((run for run in runs if "test_accuracy" in run), {})
+    for key in ("test_accuracy", "test_pairs", "scoring_responses_per_second"):
+        summary[key] = scored.get(key)
+    summary["train_pairs"] = runs[0]["train_pairs"]
+    summary["train_pairs_dropped"] = runs[0].get("train_pairs_dropped", 0)
+    summary["parameters"] = runs[0]["parameters"]
+    summary["trained_pairs"] = runs[0]["trained_pairs"]
+    return summary
+
+
+def summarise_case(runs: dict[str, list[dict[str, Any]]], peak: float) -> dict[str, Any]:
+    summary = {system: summarise_system(runs[system], peak) for system in SYSTEMS}
+    rmexp, trl = summary["rmexp"], summary["trl"]
+    summary["ratio"] = {
+        key: rmexp[key] / trl[key] if rmexp[key] and trl[key] else None
+        for key in ("pairs_per_second", "tokens_per_second", "mfu", "scoring_responses_per_second", "peak_memory_mib")
+    }
+    if rmexp["test_accuracy"] is not None and trl["test_accuracy"] is not None:
+        summary["accuracy_difference_points"] = 100 * (rmexp["test_accuracy"] - trl["test_accuracy"])
+    return summary
+
+
+def _number(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}g}"
+
+
+def _spread(summary: dict[str, Any], key: str, digits: int = 3) -> str:
+    low, high = summary[f"{key}_range"]
+    value = _number(summary[key], digits)
+    return value if summary["runs"] == 1 else f"{value} ({_number(low, digits)}-{_number(high, digits)})"
+
+
+def case_table(name: str, summary: dict[str, Any]) -> str:
+    rmexp, trl, ratio = summary["rmexp"], summary["trl"], summary["ratio"]
+
+    def ratio_of(key: str) -> str:
+        return "-" if ratio.get(key) is None else f"{ratio[key]:.2f}x"
+
+    def percent(value: float | None) -> str:
+        return "-" if value is None else f"{100 * value:.1f}%"
+
+    accuracy_gap = summary.get("accuracy_difference_points")
+    rows = [
+        (f"training pairs/s (median of {rmexp['runs']}, range)", _spread(rmexp, "pairs_per_second"),
+         _spread(trl, "pairs_per_second"), ratio_of("pairs_per_second")),
+        ("training tokens/s (real tokens)", _number(rmexp["tokens_per_second"]), _number(trl["tokens_per_second"]),
+         ratio_of("tokens_per_second")),
+        ("model FLOPs utilisation (6 N tokens / matmul peak)", percent(rmexp["mfu"]), percent(trl["mfu"]),
+         ratio_of("mfu")),
+        ("padding (share of batch cells)", percent(rmexp["padding_fraction"]), percent(trl["padding_fraction"]), ""),
+        ("scoring responses/s (rmexp score / transformers loop)", _number(rmexp["scoring_responses_per_second"]),
+         _number(trl["scoring_responses_per_second"]), ratio_of("scoring_responses_per_second")),
+        ("peak memory, MiB", _number(rmexp["peak_memory_mib"], 4), _number(trl["peak_memory_mib"], 4),
+         ratio_of("peak_memory_mib")),
+        (f"held-out accuracy ({rmexp['test_pairs']} test pairs, after training on {rmexp['trained_pairs']} pairs)",
+         percent(rmexp["test_accuracy"]), percent(trl["test_accuracy"]),
+         "-" if accuracy_gap is None else f"{accuracy_gap:+.1f} points"),
+        ("training pairs available (dropped for length)", f"{rmexp['train_pairs']} (0)",
+         f"{trl['train_pairs']} ({trl['train_pairs_dropped']})", ""),
+    ]  # fmt: skip
+    lines = [f"### {name}", "", "| | rmexp | TRL RewardTrainer | rmexp / TRL |", "|---|---|---|---|"]
+    lines += [f"| {' | '.join(row)} |" for row in rows]
+    return "\n".join(lines)
+
+
+def max_length_table(runs: dict[str, dict[str, Any]], kept: dict[str, Any]) -> str:
+    lines = [
+        "| max length | rmexp s/pair | real tokens/pair | padding | pairs TRL keeps |",
+        "|---|---|---|---|---|",
+    ]
+    for length, run in runs.items():
+        lines.append(
+            f"| {length} | {run['seconds_per_pair']:.3g} | {run['tokens'] / run['pairs']:.0f} | "
+            f"{100 * run['padding_fraction']:.1f}% | {kept['kept'][length]} of {kept['train_pairs']} |"
+        )
+    return "\n".join(lines)
+
+
+def data_size_table(runs: dict[str, dict[str, Any]]) -> str:
+    lines = [
+        "| lab prompts | training pairs | training s/pair | end to end s/pair (data preparation included) |",
+        "|---|---|---|---|",
+    ]
+    for prompts, run in runs.items():
+        lines.append(
+            f"| {prompts} | {run['train_pairs']} | {run['seconds_per_pair']:.3g} | "
+            f"{run['wall_seconds'] / run['train_pairs']:.3g} |"
+        )
+    return "\n".join(lines)
+
+
+def machine_lines(machine: dict[str, Any], peaks: dict[str, float]) -> str:
+    load = machine["load_average"]
+    return "\n".join([
+        f"- machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']:.0f} GiB; "
+        f"{machine['threads']} torch threads per process",
+        f"- software: {machine['software']}",
+        f"- matmul peak (float32 / bfloat16): {peaks['float32'] / 1e9:.1f} / {peaks['bfloat16'] / 1e9:.1f} GFLOP/s",
+        f"- 1-minute load average: {load['start']:.2f} at the start, {load['max']:.2f} at most before a run, "
+        f"{load['end']:.2f} at the end",
+    ])  # fmt: skip

@@ -1,0 +1,51 @@
+"""Training throughput as a user waits for it: wall time from the end of one step to the end of another.
+
+Both systems are timed the same way: the first `warmup_steps` (allocation, kernel selection, the
+first batches' data loading) are left out, and everything after them counts, data loading and
+logging between steps included. Each step's batch adds its pairs, its real tokens and the cells of
+its padded tensor, so padding shows as cells that hold no token.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+from torch import Tensor
+
+
+@dataclass
+class StepClock:
+    warmup_steps: int
+    step_ends: list[float] = field(default_factory=list)
+    pairs: list[int] = field(default_factory=list)
+    tokens: list[int] = field(default_factory=list)
+    cells: list[int] = field(default_factory=list)
+
+    def batch(self, attention_mask: Tensor) -> None:
+        """A pairwise batch: chosen and rejected rows of one padded tensor, in the order the steps take them."""
+        self.pairs.append(attention_mask.shape[0] // 2)
+        self.tokens.append(int(attention_mask.sum()))
+        self.cells.append(attention_mask.numel())
+
+    def step_end(self) -> None:
+        self.step_ends.append(time.perf_counter())
+
+    def summary(self) -> dict[str, float]:
+        steps = len(self.step_ends)
+        if steps <= self.warmup_steps:
+            raise ValueError(f"{steps} steps ran: time at least {self.warmup_steps + 1} ({self.warmup_steps} warm up)")
+        timed = slice(self.warmup_steps, steps)
+        seconds = self.step_ends[-1] - self.step_ends[self.warmup_steps - 1] if self.warmup_steps else None
+        if seconds is None:
+            raise ValueError("warmup_steps must be at least 1: the first step's start is not a step end")
+        pairs, tokens, cells = sum(self.pairs[timed]), sum(self.tokens[timed]), sum(self.cells[timed])
+        return {
+            "trained_pairs": sum(self.pairs[:steps]),
+            "timed_steps": steps - self.warmup_steps,
+            "seconds": seconds,
+            "pairs": pairs,
+            "tokens": tokens,
+            "pairs_per_second": pairs / seconds,
+            "tokens_per_second": tokens / seconds,
+            "seconds_per_pair": seconds / pairs,
+            "padding_fraction": 1 - tokens / cells,
+        }

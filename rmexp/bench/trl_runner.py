@@ -1,0 +1,170 @@
+"""TRL's side of a bench case: its RewardTrainer on the same backbone, pairs, tokenizer and settings as rmexp.
+
+TRL gets each pair tokenized by the case's tokenizer as one text (prompt, a space, the response,
+the closing token), which is what its own preprocessing makes of implicit-prompt rows, so both
+systems see the same tokens; TRL then drops the pairs longer than `max_length`, as it always does.
+The optimiser settings (learning rate, warm-up then cosine decay, weight decay, betas, gradient
+clipping), the precision and the seed are rmexp's; gradient checkpointing, which TRL turns on by
+default and rmexp leaves off, is off; everything else is TRL's default. Held-out pairs are scored
+with a plain transformers loop: the texts in file order, padded per batch, left-truncated.
+"""
+
+import importlib.util
+import tempfile
+import time
+from typing import Any
+
+import torch
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+from transformers import (
+    AutoModelForSequenceClassification,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+    TrainerCallback,
+    set_seed,
+)
+
+from rmexp.bench.case_config import case_config
+from rmexp.bench.flops import non_embedding_parameters
+from rmexp.bench.pairs import as_one_text, kept_by_trl, one_text_ids, split_pairs
+from rmexp.bench.timing import StepClock
+from rmexp.errors import UserError
+
+
+class TrlStepClock(TrainerCallback):
+    def __init__(self, clock: StepClock):
+        self.clock = clock
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.clock.step_end()
+
+
+class CountingCollator:
+    """TRL's collator, noting each batch for the clock (callbacks do not see the batches)."""
+
+    def __init__(self, collator: Any, clock: StepClock):
+        self.collator, self.clock = collator, clock
+
+    def __call__(self, examples: list[dict]) -> dict[str, torch.Tensor]:
+        batch = self.collator(examples)
+        self.clock.batch(batch["attention_mask"])
+        return batch
+
+
+def sequence_classifier(cfg: DictConfig, tokenizer: PreTrainedTokenizerBase) -> PreTrainedModel:
+    """The case's backbone as transformers' own reward model (one label): pretrained weights, or the tiny config."""
+    folder = cfg.model.get("name_or_path")
+    if folder is None:  # the tiny random model: the architecture rmexp builds, initialised by transformers
+        config = instantiate(cfg.model.reward_model, tokenizer=tokenizer).backbone.config
+        config.num_labels = 1
+        model = AutoModelForSequenceClassification.from_config(config)
+    else:
+        folder = instantiate(folder) if OmegaConf.is_config(folder) else folder
+        model = AutoModelForSequenceClassification.from_pretrained(folder, num_labels=1, dtype=torch.float32)
+    if len(tokenizer) > model.get_input_embeddings().num_embeddings:
+        model.resize_token_embeddings(len(tokenizer))
+    model.config.pad_token_id = tokenizer.pad_token_id
+    return model
+
+
+def train_and_score(
+    train: list[str],
+    steps: int,
+    warmup_steps: int,
+    batch_size: int,
+    max_length: int,
+    learning_rate: float,
+    seed: int,
+    precision: str,
+    score: bool,
+    score_batch_size: int,
+    disable_dropout: bool = False,
+) -> dict[str, Any]:
+    if importlib.util.find_spec("trl") is None:
+        raise UserError("the bench compares with TRL, which is not installed: pip install -e '.[bench]'")
+    from datasets import Dataset
+    from trl import RewardConfig, RewardTrainer
+
+    with tempfile.TemporaryDirectory() as output_dir:
+        cfg = case_config(train, batch_size, max_length, learning_rate, seed, precision, output_dir)
+        tokenizer = instantiate(cfg.model.tokenizer)
+        pairs = split_pairs(instantiate(cfg.data, tokenizer=tokenizer, view="pairwise"))
+        set_seed(seed)
+        model = sequence_classifier(cfg, tokenizer)
+
+        rows = Dataset.from_dict(one_text_ids(tokenizer, pairs["train"]))
+        optimizer = cfg.optimizer
+        args = RewardConfig(
+            output_dir=output_dir,
+            max_length=max_length,
+            per_device_train_batch_size=batch_size,
+            max_steps=steps,
+            learning_rate=learning_rate,
+            lr_scheduler_type="cosine",
+            warmup_steps=int(cfg.scheduler.warmup_fraction * steps),
+            weight_decay=optimizer.weight_decay,
+            adam_beta1=optimizer.betas[0],
+            adam_beta2=optimizer.betas[1],
+            max_grad_norm=cfg.trainer.gradient_clip_val,
+            bf16=precision.startswith("bf16"),
+            gradient_checkpointing=False,
+            disable_dropout=disable_dropout,
+            seed=seed,
+            data_seed=seed,
+            use_cpu=True,
+            save_strategy="no",
+            eval_strategy="no",
+            report_to="none",
+            logging_steps=10,
+            disable_tqdm=True,
+        )
+        clock = StepClock(warmup_steps)
+        trainer = RewardTrainer(
+            model=model, args=args, train_dataset=rows, processing_class=tokenizer, callbacks=[TrlStepClock(clock)]
+        )
+        trainer.data_collator = CountingCollator(trainer.data_collator, clock)
+        trainer.train()
+    result = {"parameters": non_embedding_parameters(model), **clock.summary()}
+    result["train_pairs"] = len(trainer.train_dataset)
+    result["train_pairs_dropped"] = len(rows) - len(trainer.train_dataset)
+    if score:
+        result |= score_held_out(model.eval(), tokenizer, pairs["test"], max_length, score_batch_size)
+    return result
+
+
+@torch.no_grad()
+def score_held_out(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, pairs: list, max_length: int,
+                   batch_size: int) -> dict[str, Any]:  # fmt: skip
+    """Accuracy on the test pairs and responses scored per second, with the forward loop a transformers user writes.
+
+    Every test pair is scored, those over `max_length` cut from the left (the response's end and
+    closing token kept), so the accuracy is over the same pairs as rmexp's.
+    """
+    texts = [as_one_text(pair.prompt, pair.chosen) for pair in pairs] + [
+        as_one_text(pair.prompt, pair.rejected) for pair in pairs
+    ]
+    tokenizer.truncation_side, tokenizer.padding_side = "left", "right"
+    rewards = []
+    started = time.perf_counter()
+    for start in range(0, len(texts), batch_size):
+        batch = tokenizer(texts[start : start + batch_size], padding=True, truncation=True, max_length=max_length,
+                          return_tensors="pt")  # fmt: skip
+        rewards.append(model(**batch).logits.squeeze(-1).float())
+    seconds = time.perf_counter() - started
+    chosen, rejected = torch.cat(rewards).chunk(2)
+    return {
+        "test_pairs": len(pairs),
+        "test_accuracy": (chosen > rejected).float().mean().item(),
+        "scoring_responses_per_second": len(texts) / seconds,
+    }
+
+
+def kept_pairs(train: list[str], max_lengths: list[int], batch_size: int, seed: int, precision: str) -> dict[str, Any]:
+    """How many training pairs of the case TRL keeps at each max length (it drops the longer ones)."""
+    with tempfile.TemporaryDirectory() as output_dir:
+        cfg = case_config(train, batch_size, max(max_lengths), 0.0, seed, precision, output_dir)
+    tokenizer = instantiate(cfg.model.tokenizer)
+    pairs = split_pairs(instantiate(cfg.data, tokenizer=tokenizer, view="pairwise"))["train"]
+    ids = one_text_ids(tokenizer, pairs)
+    return {"train_pairs": len(pairs), "kept": {str(length): kept_by_trl(ids, length) for length in max_lengths}}

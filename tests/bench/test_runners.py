@@ -1,0 +1,51 @@
+"""Both systems on the tiny lab in this process, a few steps each: what the bench measures, for real."""
+
+import pytest
+
+from rmexp.bench import rmexp_runner
+from tests.conftest import SMALL_LAB
+
+CASE = {
+    "train": ["model=tiny", "data=synthetic", *SMALL_LAB],
+    "steps": 4,
+    "warmup_steps": 1,
+    "batch_size": 8,
+    "learning_rate": 3e-3,
+    "seed": 0,
+    "precision": "32-true",
+    "score": True,
+    "score_batch_size": 64,
+}
+
+
+@pytest.fixture(scope="module")
+def rmexp_run():
+    return rmexp_runner.train_and_score(**CASE, max_length=128)
+
+
+def test_rmexp_times_the_steps_after_the_warm_up(rmexp_run):
+    assert rmexp_run["trained_pairs"] == 4 * 8
+    assert rmexp_run["timed_steps"] == 3
+    assert rmexp_run["pairs"] == 3 * 8
+    assert rmexp_run["pairs_per_second"] == pytest.approx(rmexp_run["pairs"] / rmexp_run["seconds"])
+    assert 0 <= rmexp_run["padding_fraction"] < 1
+    assert 0 <= rmexp_run["test_accuracy"] <= 1 and rmexp_run["scoring_responses_per_second"] > 0
+
+
+def test_trl_trains_on_the_same_pairs_and_drops_the_long_ones(rmexp_run):
+    pytest.importorskip("trl")
+    from rmexp.bench import trl_runner
+
+    trl_run = trl_runner.train_and_score(**CASE, max_length=128)
+    assert trl_run["trained_pairs"] == 4 * 8 and trl_run["timed_steps"] == 3
+    assert trl_run["train_pairs"] == rmexp_run["train_pairs"]  # the lab's pairs all fit in 128 tokens
+    assert trl_run["test_pairs"] == rmexp_run["test_pairs"]  # both scored on the same held-out pairs
+    assert 0 <= trl_run["test_accuracy"] <= 1
+
+    lengths = [12, 128]
+    kept = trl_runner.kept_pairs(CASE["train"], lengths, batch_size=8, seed=0, precision="32-true")
+    assert kept["train_pairs"] == rmexp_run["train_pairs"]
+    assert 0 < kept["kept"]["12"] < kept["kept"]["128"] == kept["train_pairs"]
+    short = trl_runner.train_and_score(**CASE | {"score": False}, max_length=12)
+    assert short["train_pairs"] == kept["kept"]["12"]
+    assert short["train_pairs_dropped"] == kept["train_pairs"] - kept["kept"]["12"]

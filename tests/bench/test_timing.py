@@ -1,0 +1,33 @@
+import pytest
+import torch
+
+from rmexp.bench.timing import StepClock
+
+
+def mask(rows: int, lengths: list[int], width: int) -> torch.Tensor:
+    return torch.tensor([[1] * length + [0] * (width - length) for length in lengths[:rows]])
+
+
+def test_the_warm_up_steps_are_left_out_of_the_timing():
+    clock = StepClock(warmup_steps=1)
+    batches = [mask(4, [9, 9, 9, 9], 9), mask(4, [4, 2, 4, 2], 4), mask(2, [3, 1], 3)]
+    for batch, end in zip(batches, [10.0, 12.0, 13.0], strict=True):
+        clock.batch(batch)
+        clock.step_ends.append(end)
+    summary = clock.summary()
+    # timed: steps 2 and 3, from the end of step 1 (10.0) to the end of step 3 (13.0)
+    assert summary["seconds"] == 3.0
+    assert summary["pairs"] == 2 + 1
+    assert summary["trained_pairs"] == 2 + 2 + 1
+    assert summary["tokens"] == 12 + 4
+    assert summary["pairs_per_second"] == pytest.approx(1.0)
+    # 16 tokens in 16 + 6 = 22 cells
+    assert summary["padding_fraction"] == pytest.approx(6 / 22)
+
+
+def test_a_run_shorter_than_its_warm_up_says_so():
+    clock = StepClock(warmup_steps=2)
+    clock.batch(mask(2, [1, 1], 1))
+    clock.step_end()
+    with pytest.raises(ValueError, match="1 steps ran: time at least 3"):
+        clock.summary()
