@@ -25,6 +25,7 @@ from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.callbacks import ProgressBar
 from pytorch_lightning.loggers import WandbLogger
 from pytorch_lightning.trainer.states import TrainerStatus
+from pytorch_lightning.utilities import rank_zero_only
 from rich.console import Console
 from rich.markup import escape
 
@@ -70,7 +71,7 @@ def build_logger(cfg: DictConfig, output_dir: Path) -> Any:
         logger = instantiate(cfg.logger, id=id_file.read_text().strip(), resume="allow")
     else:
         logger = instantiate(cfg.logger)
-    if isinstance(logger, WandbLogger):
+    if isinstance(logger, WandbLogger) and rank_zero_only.rank == 0:  # other DDP processes hold no W&B run
         id_file.write_text(logger.experiment.id)
     return logger
 
@@ -124,6 +125,8 @@ def train(cfg: DictConfig, output_dir: Path, checkpoint: Path | None = None) -> 
         raise RunStopped(status, message, exit_code) from error
 
     summary["metrics"] |= {name: float(value) for name, value in trainer.callback_metrics.items()}
+    if not trainer.is_global_zero:  # under DDP the first process writes the summary, the report and the export
+        return summary
     summary |= {
         "status": "completed",
         "best_checkpoint": best,
