@@ -7,6 +7,7 @@ test split. The shares of training data must not overlap, and the test accuracy 
 in one process: each test pair once, although DistributedSampler repeats one to even out the shares.
 """
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -16,6 +17,9 @@ from pathlib import Path
 import pytest
 import pytorch_lightning as pl
 import torch
+from hydra.utils import instantiate
+
+from rmexp.errors import describe_user_error
 
 from .conftest import REPO_ROOT, SMALL_LAB
 
@@ -120,3 +124,20 @@ def test_the_logged_test_accuracy_is_over_all_pairs_once(ddp_run):
     one_process = sum(chosen > rejected for chosen, rejected in rewards.values()) / test_size
     assert summary["status"] == "completed"
     assert summary["metrics"]["test/accuracy"] == pytest.approx(one_process, abs=1e-6)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("deepspeed") is not None, reason="deepspeed is installed here")
+def test_deepspeed_without_its_package_names_the_package(compose_train):
+    with pytest.raises(Exception) as stopped:
+        instantiate(compose_train("trainer=deepspeed").trainer)
+    assert describe_user_error(stopped.value) == (
+        "trainer.strategy: To use the `DeepSpeedStrategy`, you must have DeepSpeed installed. "
+        "Install it by running `pip install -U deepspeed`."
+    )
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a GPU is here")
+def test_fsdp_without_a_gpu_says_so(compose_train):
+    with pytest.raises(Exception) as stopped:
+        instantiate(compose_train("trainer=fsdp").trainer)
+    assert describe_user_error(stopped.value) == "trainer: No supported gpu backend found!"
