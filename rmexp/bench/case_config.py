@@ -1,8 +1,10 @@
-"""One bench case as a composed rmexp training config: the case's overrides plus the settings both systems share.
+"""One run of a bench case, and the composed rmexp training config that both systems read it through.
 
-Both runners read the same composed config, so TRL gets the backbone, data, tokenizer, batch size,
-max length, seed, precision and optimiser settings that rmexp trains with.
+Both runners take the same `CaseRun` and read the same composed config, so TRL gets the backbone,
+data, tokenizer, batch size, max length, seed, precision and optimiser settings rmexp trains with.
 """
+
+from dataclasses import dataclass
 
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
@@ -11,16 +13,30 @@ from omegaconf import DictConfig
 from rmexp import CONFIG_DIR
 
 
-def case_config(
-    train: list[str], batch_size: int, max_length: int, learning_rate: float, seed: int, precision: str, output_dir: str
-) -> DictConfig:
+@dataclass(frozen=True)
+class CaseRun:
+    """`train`: overrides of conf/train.yaml (model, data); `steps` -1: one epoch; `score`: score the test pairs."""
+
+    train: list[str]
+    steps: int
+    warmup_steps: int
+    batch_size: int
+    max_length: int
+    learning_rate: float
+    seed: int
+    precision: str
+    score: bool = False
+    score_batch_size: int = 32
+
+
+def case_config(run: CaseRun, output_dir: str) -> DictConfig:
     overrides = [
-        *train,
-        f"data.batch_size={batch_size}",
-        f"data.max_length={max_length}",
-        f"optimizer.lr={learning_rate}",
-        f"seed={seed}",
-        f"trainer.precision={precision}",
+        *run.train,
+        f"data.batch_size={run.batch_size}",
+        f"data.max_length={run.max_length}",
+        f"optimizer.lr={run.learning_rate}",
+        f"seed={run.seed}",
+        f"trainer.precision={run.precision}",
         "logger=none",
         "callbacks=none",
         f"paths.output_dir={output_dir}",

@@ -24,7 +24,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from rmexp import CONFIG_DIR
-from rmexp.bench.case_config import case_config
+from rmexp.bench.case_config import CaseRun, case_config
 from rmexp.bench.tables import (
     SYSTEMS,
     case_table,
@@ -69,10 +69,10 @@ class Jobs:
         return result
 
 
-def training_job(cfg: DictConfig, case: DictConfig, system: str, **changes: Any) -> dict[str, Any]:
-    job = {
-        "_target_": f"rmexp.bench.{system}_runner.train_and_score",
-        "_convert_": "all",
+def case_run(cfg: DictConfig, case: DictConfig, **changes: Any) -> dict[str, Any]:
+    """A `CaseRun` of the case with the bench's shared settings, as a config a job instantiates."""
+    run = {
+        "_target_": "rmexp.bench.case_config.CaseRun",
         "train": list(case.train),
         "steps": case.steps,
         "warmup_steps": cfg.warmup_steps,
@@ -81,17 +81,23 @@ def training_job(cfg: DictConfig, case: DictConfig, system: str, **changes: Any)
         "learning_rate": case.learning_rate,
         "seed": cfg.seed,
         "precision": cfg.precision,
-        "score": False,
         "score_batch_size": cfg.score_batch_size,
     }
+    return run | changes
+
+
+def training_job(cfg: DictConfig, case: DictConfig, system: str, **changes: Any) -> dict[str, Any]:
+    job = {"_target_": f"rmexp.bench.{system}_runner.train_and_score", "_convert_": "all"}
+    job["run"] = case_run(cfg, case, **changes)
     if system == "trl":
         job["disable_dropout"] = cfg.trl_disable_dropout
-    return job | changes
+    return job
 
 
 def missing_data(cfg: DictConfig, case: DictConfig) -> str | None:
     """Why the case cannot run here (its data file is absent), or None."""
-    composed = case_config(list(case.train), cfg.batch_size, cfg.max_length, 0.0, cfg.seed, cfg.precision, ".")
+    run = CaseRun(list(case.train), 1, 1, cfg.batch_size, cfg.max_length, 0.0, cfg.seed, cfg.precision)
+    composed = case_config(run, output_dir=".")
     path = composed.data.get("path")
     return f"{path} is absent" if path and not Path(path).exists() else None
 
@@ -114,9 +120,8 @@ def run_scaling(cfg: DictConfig, jobs: Jobs) -> dict[str, Any]:
             for length in scaling.max_length.values
         }
         results["trl_kept"] = jobs.run({
-            "_target_": "rmexp.bench.trl_runner.kept_pairs", "_convert_": "all", "train": list(case.train),
-            "max_lengths": list(scaling.max_length.values), "batch_size": cfg.batch_size, "seed": cfg.seed,
-            "precision": cfg.precision,
+            "_target_": "rmexp.bench.trl_runner.kept_pairs", "_convert_": "all", "run": case_run(cfg, case),
+            "max_lengths": list(scaling.max_length.values),
         })  # fmt: skip
     if scaling.get("data_size"):
         case = cfg.cases[scaling.data_size.case]

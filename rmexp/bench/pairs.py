@@ -9,6 +9,7 @@ rmexp trains and tests on.
 from functools import partial
 
 from pytorch_lightning import LightningDataModule
+from torch import Tensor
 from transformers import PreTrainedTokenizerBase
 
 from rmexp.data.conversions import to_view
@@ -57,3 +58,13 @@ def one_text_ids(tokenizer: PreTrainedTokenizerBase, pairs: list[PreferencePair]
 def kept_by_trl(ids: dict[str, list[list[int]]], max_length: int) -> int:
     """How many pairs TRL trains on at `max_length`: it drops a pair when either text is longer."""
     return sum(max(len(c), len(r)) <= max_length for c, r in zip(ids["chosen_ids"], ids["rejected_ids"], strict=True))
+
+
+def held_out_result(rewards: Tensor, seconds: float) -> dict[str, float]:
+    """Accuracy and scoring speed from the rewards of every test pair's chosen then rejected response."""
+    chosen, rejected = rewards.float().chunk(2)
+    return {
+        "test_pairs": len(chosen),
+        "test_accuracy": (chosen > rejected).float().mean().item(),
+        "scoring_responses_per_second": len(rewards) / seconds,
+    }

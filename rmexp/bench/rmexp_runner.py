@@ -14,9 +14,9 @@ import pytorch_lightning as pl
 import torch
 from hydra.utils import instantiate
 
-from rmexp.bench.case_config import case_config
+from rmexp.bench.case_config import CaseRun, case_config
 from rmexp.bench.flops import non_embedding_parameters
-from rmexp.bench.pairs import split_pairs
+from rmexp.bench.pairs import held_out_result, split_pairs
 from rmexp.bench.timing import StepClock
 from rmexp.score import reward_texts
 from rmexp.train import build
@@ -31,31 +31,20 @@ class LightningStepClock(pl.Callback):
         self.clock.step_end()
 
 
-def train_and_score(
-    train: list[str],
-    steps: int,
-    warmup_steps: int,
-    batch_size: int,
-    max_length: int,
-    learning_rate: float,
-    seed: int,
-    precision: str,
-    score: bool,
-    score_batch_size: int,
-) -> dict[str, Any]:
-    """`steps` -1: one epoch. `wall_seconds` is all of it, building the model and preparing the data included."""
+def train_and_score(run: CaseRun) -> dict[str, Any]:
+    """`wall_seconds` is all of it, building the model and preparing the data included."""
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as output_dir:
-        cfg = case_config(train, batch_size, max_length, learning_rate, seed, precision, output_dir)
-        pl.seed_everything(seed, workers=True)
+        cfg = case_config(run, output_dir)
+        pl.seed_everything(run.seed, workers=True)
         module, datamodule = build(cfg)
-        clock = StepClock(warmup_steps)
+        clock = StepClock(run.warmup_steps)
         trainer: pl.Trainer = instantiate(
             cfg.trainer,
             logger=False,
             callbacks=[LightningStepClock(clock)],
-            max_epochs=1 if steps < 0 else -1,
-            max_steps=steps,
+            max_epochs=1 if run.steps < 0 else -1,
+            max_steps=run.steps,
             limit_val_batches=0,
             enable_checkpointing=False,
             enable_progress_bar=False,
@@ -65,8 +54,8 @@ def train_and_score(
     result = {"parameters": non_embedding_parameters(module.model), **clock.summary()}
     result["wall_seconds"] = time.perf_counter() - started
     result["train_pairs"] = len(datamodule.datasets["train"])
-    if score:
-        result |= score_held_out(module.model.eval(), datamodule, max_length, score_batch_size)
+    if run.score:
+        result |= score_held_out(module.model.eval(), datamodule, run.max_length, run.score_batch_size)
     return result
 
 
@@ -76,10 +65,4 @@ def score_held_out(model: torch.nn.Module, datamodule: pl.LightningDataModule, m
     texts = [(pair.prompt, pair.chosen) for pair in pairs] + [(pair.prompt, pair.rejected) for pair in pairs]
     started = time.perf_counter()
     rewards = reward_texts(model, datamodule.tokenizer, texts, batch_size, max_length, show_progress=False)
-    seconds = time.perf_counter() - started
-    chosen, rejected = torch.tensor(rewards).chunk(2)
-    return {
-        "test_pairs": len(pairs),
-        "test_accuracy": (chosen > rejected).float().mean().item(),
-        "scoring_responses_per_second": len(texts) / seconds,
-    }
+    return held_out_result(torch.tensor(rewards), time.perf_counter() - started)

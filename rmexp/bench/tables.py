@@ -88,35 +88,32 @@ def case_table(name: str, summary: dict[str, Any]) -> str:
         ("training pairs available (dropped for length)", f"{rmexp['train_pairs']} (0)",
          f"{trl['train_pairs']} ({trl['train_pairs_dropped']})", ""),
     ]  # fmt: skip
-    lines = [f"### {name}", "", "| | rmexp | TRL RewardTrainer | rmexp / TRL |", "|---|---|---|---|"]
-    lines += [f"| {' | '.join(row)} |" for row in rows]
-    return "\n".join(lines)
+    return f"### {name}\n\n" + markdown_table(["", "rmexp", "TRL RewardTrainer", "rmexp / TRL"], rows)
 
 
 def max_length_table(runs: dict[str, dict[str, Any]], kept: dict[str, Any]) -> str:
-    lines = [
-        "| max length | rmexp s/pair | real tokens/pair | padding | pairs TRL keeps |",
-        "|---|---|---|---|---|",
-    ]
-    for length, run in runs.items():
-        lines.append(
-            f"| {length} | {run['seconds_per_pair']:.3g} | {run['tokens'] / run['pairs']:.0f} | "
-            f"{100 * run['padding_fraction']:.1f}% | {kept['kept'][length]} of {kept['train_pairs']} |"
-        )
-    return "\n".join(lines)
+    header = ["max length", "rmexp s/pair", "real tokens/pair", "padding", "pairs TRL keeps"]
+    rows = [
+        [length, f"{run['seconds_per_pair']:.3g}", f"{run['tokens'] / run['pairs']:.0f}",
+         f"{100 * run['padding_fraction']:.1f}%", f"{kept['kept'][length]} of {kept['train_pairs']}"]
+        for length, run in runs.items()
+    ]  # fmt: skip
+    return markdown_table(header, rows)
 
 
 def data_size_table(runs: dict[str, dict[str, Any]]) -> str:
-    lines = [
-        "| lab prompts | training pairs | training s/pair | end to end s/pair (data preparation included) |",
-        "|---|---|---|---|",
-    ]
-    for prompts, run in runs.items():
-        lines.append(
-            f"| {prompts} | {run['train_pairs']} | {run['seconds_per_pair']:.3g} | "
-            f"{run['wall_seconds'] / run['train_pairs']:.3g} |"
-        )
-    return "\n".join(lines)
+    header = ["lab prompts", "training pairs", "training s/pair", "end to end s/pair (data preparation included)"]
+    rows = [
+        [prompts, str(run["train_pairs"]), f"{run['seconds_per_pair']:.3g}",
+         f"{run['wall_seconds'] / run['train_pairs']:.3g}"]
+        for prompts, run in runs.items()
+    ]  # fmt: skip
+    return markdown_table(header, rows)
+
+
+def markdown_table(header: list[str], rows: list) -> str:
+    lines = [f"| {' | '.join(header)} |", "|" + "---|" * len(header)]
+    return "\n".join(lines + [f"| {' | '.join(row)} |" for row in rows])
 
 
 def machine_lines(machine: dict[str, Any], peaks: dict[str, float]) -> str:

@@ -25,9 +25,9 @@ from transformers import (
     set_seed,
 )
 
-from rmexp.bench.case_config import case_config
+from rmexp.bench.case_config import CaseRun, case_config
 from rmexp.bench.flops import non_embedding_parameters
-from rmexp.bench.pairs import as_one_text, kept_by_trl, one_text_ids, split_pairs
+from rmexp.bench.pairs import as_one_text, held_out_result, kept_by_trl, one_text_ids, split_pairs
 from rmexp.bench.timing import StepClock
 from rmexp.errors import UserError
 
@@ -68,50 +68,39 @@ def sequence_classifier(cfg: DictConfig, tokenizer: PreTrainedTokenizerBase) -> 
     return model
 
 
-def train_and_score(
-    train: list[str],
-    steps: int,
-    warmup_steps: int,
-    batch_size: int,
-    max_length: int,
-    learning_rate: float,
-    seed: int,
-    precision: str,
-    score: bool,
-    score_batch_size: int,
-    disable_dropout: bool = False,
-) -> dict[str, Any]:
+def train_and_score(run: CaseRun, disable_dropout: bool = False) -> dict[str, Any]:
+    """`disable_dropout`: TRL's own default (true) turns the backbone's dropout off; rmexp trains with it."""
     if importlib.util.find_spec("trl") is None:
         raise UserError("the bench compares with TRL, which is not installed: pip install -e '.[bench]'")
     from datasets import Dataset
     from trl import RewardConfig, RewardTrainer
 
     with tempfile.TemporaryDirectory() as output_dir:
-        cfg = case_config(train, batch_size, max_length, learning_rate, seed, precision, output_dir)
+        cfg = case_config(run, output_dir)
         tokenizer = instantiate(cfg.model.tokenizer)
         pairs = split_pairs(instantiate(cfg.data, tokenizer=tokenizer, view="pairwise"))
-        set_seed(seed)
+        set_seed(run.seed)
         model = sequence_classifier(cfg, tokenizer)
 
         rows = Dataset.from_dict(one_text_ids(tokenizer, pairs["train"]))
         optimizer = cfg.optimizer
         args = RewardConfig(
             output_dir=output_dir,
-            max_length=max_length,
-            per_device_train_batch_size=batch_size,
-            max_steps=steps,
-            learning_rate=learning_rate,
+            max_length=run.max_length,
+            per_device_train_batch_size=run.batch_size,
+            max_steps=run.steps,
+            learning_rate=run.learning_rate,
             lr_scheduler_type="cosine",
-            warmup_steps=int(cfg.scheduler.warmup_fraction * steps),
+            warmup_steps=int(cfg.scheduler.warmup_fraction * run.steps),
             weight_decay=optimizer.weight_decay,
             adam_beta1=optimizer.betas[0],
             adam_beta2=optimizer.betas[1],
             max_grad_norm=cfg.trainer.gradient_clip_val,
-            bf16=precision.startswith("bf16"),
+            bf16=run.precision.startswith("bf16"),
             gradient_checkpointing=False,
             disable_dropout=disable_dropout,
-            seed=seed,
-            data_seed=seed,
+            seed=run.seed,
+            data_seed=run.seed,
             use_cpu=True,
             save_strategy="no",
             eval_strategy="no",
@@ -119,7 +108,7 @@ def train_and_score(
             logging_steps=10,
             disable_tqdm=True,
         )
-        clock = StepClock(warmup_steps)
+        clock = StepClock(run.warmup_steps)
         trainer = RewardTrainer(
             model=model, args=args, train_dataset=rows, processing_class=tokenizer, callbacks=[TrlStepClock(clock)]
         )
@@ -128,8 +117,8 @@ def train_and_score(
     result = {"parameters": non_embedding_parameters(model), **clock.summary()}
     result["train_pairs"] = len(trainer.train_dataset)
     result["train_pairs_dropped"] = len(rows) - len(trainer.train_dataset)
-    if score:
-        result |= score_held_out(model.eval(), tokenizer, pairs["test"], max_length, score_batch_size)
+    if run.score:
+        result |= score_held_out(model.eval(), tokenizer, pairs["test"], run.max_length, run.score_batch_size)
     return result
 
 
@@ -151,19 +140,13 @@ def score_held_out(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, p
         batch = tokenizer(texts[start : start + batch_size], padding=True, truncation=True, max_length=max_length,
                           return_tensors="pt")  # fmt: skip
         rewards.append(model(**batch).logits.squeeze(-1).float())
-    seconds = time.perf_counter() - started
-    chosen, rejected = torch.cat(rewards).chunk(2)
-    return {
-        "test_pairs": len(pairs),
-        "test_accuracy": (chosen > rejected).float().mean().item(),
-        "scoring_responses_per_second": len(texts) / seconds,
-    }
+    return held_out_result(torch.cat(rewards), time.perf_counter() - started)
 
 
-def kept_pairs(train: list[str], max_lengths: list[int], batch_size: int, seed: int, precision: str) -> dict[str, Any]:
+def kept_pairs(run: CaseRun, max_lengths: list[int]) -> dict[str, Any]:
     """How many training pairs of the case TRL keeps at each max length (it drops the longer ones)."""
     with tempfile.TemporaryDirectory() as output_dir:
-        cfg = case_config(train, batch_size, max(max_lengths), 0.0, seed, precision, output_dir)
+        cfg = case_config(run, output_dir)
     tokenizer = instantiate(cfg.model.tokenizer)
     pairs = split_pairs(instantiate(cfg.data, tokenizer=tokenizer, view="pairwise"))["train"]
     ids = one_text_ids(tokenizer, pairs)

@@ -1,6 +1,8 @@
+import pytest
+import torch
 from hydra.utils import instantiate
 
-from rmexp.bench.pairs import as_one_text, kept_by_trl, one_text_ids, split_pairs
+from rmexp.bench.pairs import as_one_text, held_out_result, kept_by_trl, one_text_ids, split_pairs
 from tests.conftest import SMALL_LAB
 from tests.data.conftest import write_jsonl
 
@@ -37,3 +39,9 @@ def test_a_files_pairs_are_split_as_rmexp_splits_them(compose_train, tmp_path):
         split: len(dataset) for split, dataset in datamodule.datasets.items()
     }
     assert {pair.prompt for pair in pairs["test"]}.isdisjoint({pair.prompt for pair in pairs["train"]})
+
+
+def test_held_out_accuracy_from_chosen_then_rejected_rewards():
+    # chosen (1, 0, 2) against rejected (0, 1, 1): two of three pairs ordered right; 6 responses in 2 s
+    result = held_out_result(torch.tensor([1.0, 0.0, 2.0, 0.0, 1.0, 1.0]), seconds=2.0)
+    assert result == {"test_pairs": 3, "test_accuracy": pytest.approx(2 / 3), "scoring_responses_per_second": 3.0}

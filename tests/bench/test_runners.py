@@ -1,26 +1,30 @@
 """Both systems on the tiny lab in this process, a few steps each: what the bench measures, for real."""
 
+from dataclasses import replace
+
 import pytest
 
 from rmexp.bench import rmexp_runner
+from rmexp.bench.case_config import CaseRun
 from tests.conftest import SMALL_LAB
 
-CASE = {
-    "train": ["model=tiny", "data=synthetic", *SMALL_LAB],
-    "steps": 4,
-    "warmup_steps": 1,
-    "batch_size": 8,
-    "learning_rate": 3e-3,
-    "seed": 0,
-    "precision": "32-true",
-    "score": True,
-    "score_batch_size": 64,
-}
+RUN = CaseRun(
+    train=["model=tiny", "data=synthetic", *SMALL_LAB],
+    steps=4,
+    warmup_steps=1,
+    batch_size=8,
+    max_length=128,
+    learning_rate=3e-3,
+    seed=0,
+    precision="32-true",
+    score=True,
+    score_batch_size=64,
+)
 
 
 @pytest.fixture(scope="module")
 def rmexp_run():
-    return rmexp_runner.train_and_score(**CASE, max_length=128)
+    return rmexp_runner.train_and_score(RUN)
 
 
 def test_rmexp_times_the_steps_after_the_warm_up(rmexp_run):
@@ -36,16 +40,16 @@ def test_trl_trains_on_the_same_pairs_and_drops_the_long_ones(rmexp_run):
     pytest.importorskip("trl")
     from rmexp.bench import trl_runner
 
-    trl_run = trl_runner.train_and_score(**CASE, max_length=128)
+    trl_run = trl_runner.train_and_score(RUN)
     assert trl_run["trained_pairs"] == 4 * 8 and trl_run["timed_steps"] == 3
     assert trl_run["train_pairs"] == rmexp_run["train_pairs"]  # the lab's pairs all fit in 128 tokens
     assert trl_run["test_pairs"] == rmexp_run["test_pairs"]  # both scored on the same held-out pairs
     assert 0 <= trl_run["test_accuracy"] <= 1
 
     lengths = [12, 128]
-    kept = trl_runner.kept_pairs(CASE["train"], lengths, batch_size=8, seed=0, precision="32-true")
+    kept = trl_runner.kept_pairs(RUN, lengths)
     assert kept["train_pairs"] == rmexp_run["train_pairs"]
     assert 0 < kept["kept"]["12"] < kept["kept"]["128"] == kept["train_pairs"]
-    short = trl_runner.train_and_score(**CASE | {"score": False}, max_length=12)
+    short = trl_runner.train_and_score(replace(RUN, score=False, max_length=12))
     assert short["train_pairs"] == kept["kept"]["12"]
     assert short["train_pairs_dropped"] == kept["train_pairs"] - kept["kept"]["12"]
