@@ -15,7 +15,10 @@ from rmexp import CONFIG_DIR
 
 @dataclass(frozen=True)
 class CaseRun:
-    """`train`: overrides of conf/train.yaml (model, data); `steps` -1: one epoch; `score`: score the test pairs."""
+    """`train`: overrides of conf/train.yaml (model, data); `steps` -1: one epoch.
+
+    `score`: score the test pairs after training, the first `score_pairs` of them (None: all).
+    """
 
     train: list[str]
     steps: int
@@ -27,6 +30,7 @@ class CaseRun:
     precision: str
     score: bool = False
     score_batch_size: int = 32
+    score_pairs: int | None = None
 
 
 def case_config(run: CaseRun, output_dir: str) -> DictConfig:

@@ -82,6 +82,7 @@ def case_run(cfg: DictConfig, case: DictConfig, **changes: Any) -> dict[str, Any
         "seed": cfg.seed,
         "precision": cfg.precision,
         "score_batch_size": cfg.score_batch_size,
+        "score_pairs": case.get("score_pairs"),
     }
     return run | changes
 

@@ -13,11 +13,13 @@ from typing import Any
 import pytorch_lightning as pl
 import torch
 from hydra.utils import instantiate
+from transformers import PreTrainedTokenizerBase
 
 from rmexp.bench.case_config import CaseRun, case_config
 from rmexp.bench.flops import non_embedding_parameters
 from rmexp.bench.pairs import held_out_result, split_pairs
 from rmexp.bench.timing import StepClock
+from rmexp.data.records import PreferencePair
 from rmexp.score import reward_texts
 from rmexp.train import build
 
@@ -55,14 +57,17 @@ def train_and_score(run: CaseRun) -> dict[str, Any]:
     result["wall_seconds"] = time.perf_counter() - started
     result["train_pairs"] = len(datamodule.datasets["train"])
     if run.score:
-        result |= score_held_out(module.model.eval(), datamodule, run.max_length, run.score_batch_size)
+        test_pairs = split_pairs(datamodule)["test"][: run.score_pairs]
+        result |= score_held_out(
+            module.model.eval(), datamodule.tokenizer, test_pairs, run.max_length, run.score_batch_size
+        )
     return result
 
 
-def score_held_out(model: torch.nn.Module, datamodule: pl.LightningDataModule, max_length: int, batch_size: int):
+def score_held_out(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, pairs: list[PreferencePair],
+                   max_length: int, batch_size: int) -> dict[str, float]:  # fmt: skip
     """Accuracy on the test pairs and responses scored per second, through rmexp score's `reward_texts`."""
-    pairs = split_pairs(datamodule)["test"]
     texts = [(pair.prompt, pair.chosen) for pair in pairs] + [(pair.prompt, pair.rejected) for pair in pairs]
     started = time.perf_counter()
-    rewards = reward_texts(model, datamodule.tokenizer, texts, batch_size, max_length, show_progress=False)
+    rewards = reward_texts(model, tokenizer, texts, batch_size, max_length, show_progress=False)
     return held_out_result(torch.tensor(rewards), time.perf_counter() - started)

@@ -118,7 +118,8 @@ def train_and_score(run: CaseRun, disable_dropout: bool = False) -> dict[str, An
     result["train_pairs"] = len(trainer.train_dataset)
     result["train_pairs_dropped"] = len(rows) - len(trainer.train_dataset)
     if run.score:
-        result |= score_held_out(model.eval(), tokenizer, pairs["test"], run.max_length, run.score_batch_size)
+        test_pairs = pairs["test"][: run.score_pairs]
+        result |= score_held_out(model.eval(), tokenizer, test_pairs, run.max_length, run.score_batch_size)
     return result
 
 
