@@ -118,8 +118,7 @@ class RewardModule(LightningModule):
         if not batches:
             return
         outputs = {key: torch.cat([batch[key] for batch in batches]) for key in batches[0]}
-        loader = self.trainer.val_dataloaders if split == "val" else self.trainer.test_dataloaders
-        outputs = gather_split(self, outputs, examples=len(loader.dataset))
+        outputs = gather_split(self, outputs, split)
         metrics = self.evaluation_metrics(outputs)
         # Every process now holds the metrics of the whole split: nothing to average across them. A
         # distributed run still syncs, by max, which returns that shared value exactly (a mean may round).

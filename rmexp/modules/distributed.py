@@ -12,14 +12,18 @@ from pytorch_lightning import LightningModule
 from torch import Tensor
 
 
-def gather_split(module: LightningModule, outputs: dict[str, Tensor], examples: int) -> dict[str, Tensor]:
-    """`outputs` (this rank's, first dimension per example) for all `examples` of the split, in order.
+def gather_split(module: LightningModule, outputs: dict[str, Tensor], split: str) -> dict[str, Tensor]:
+    """`outputs` (this rank's, first dimension per example) for every example of `split` ("val" or "test"), in order.
 
     A no-op in a single process. Every rank's share has the same length (the sampler's padding), so
     `all_gather` stacks them as [W, n, ...]; position i of rank r is example r + i * W.
     """
-    world_size = module.trainer.world_size
-    if world_size == 1:
+    trainer = module.trainer
+    if trainer.world_size == 1:
         return outputs
+    loader = trainer.val_dataloaders if split == "val" else trainer.test_dataloaders
     gathered = module.all_gather(outputs)
-    return {key: value.transpose(0, 1).reshape(-1, *value.shape[2:])[:examples] for key, value in gathered.items()}
+    return {
+        key: value.transpose(0, 1).reshape(-1, *value.shape[2:])[: len(loader.dataset)]
+        for key, value in gathered.items()
+    }
