@@ -31,7 +31,7 @@ def plot_over_optimisation(curves: dict[str, list[dict]], path: Path, title: str
     top.set_xlabel("n")
     axes.legend(loc="best", fontsize="small")
     if title:
-        axes.set_title(title, fontsize="medium")
+        top.set_title(title, fontsize="medium")  # on the top axis, so it clears the n ticks
     return save(figure, path)
 
 
