@@ -6,10 +6,12 @@ import logging
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hydra import compose, initialize_config_dir
+from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 from rmexp import CONFIG_DIR
@@ -126,3 +128,12 @@ def test_in_a_sweep_a_mistake_is_one_line_and_the_other_jobs_go_on(trained_then_
     failed, completed = (json.loads((tmp_path / job / "summary.json").read_text()) for job in ("0", "1"))
     assert failed["status"] == "failed" and "bon.n_values=[64]" in failed["error"]
     assert completed["status"] == "completed" and "bon/gold_n16" in completed["metrics"]
+
+
+def test_every_generator_option_draws_candidates(tmp_path):
+    lab = generate(LabSpec(num_prompts=60, vocab_size=50))
+    for option in sorted(path.stem for path in (Path(CONFIG_DIR) / "generator").glob("*.yaml")):
+        candidates = instantiate(compose_bon(tmp_path, f"generator={option}").generator)(lab, np.array([0, 1]), 8)
+        assert candidates.gold.shape == (2, 8), option
+    shifted = instantiate(compose_bon(tmp_path, "generator=length_shifted").generator)(lab, np.array([0]), 64)
+    assert shifted.length.min() >= 16 and shifted.length.max() <= 64
