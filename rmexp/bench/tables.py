@@ -11,7 +11,15 @@ from rmexp.bench.flops import model_flops_utilisation
 
 SYSTEMS = ("rmexp", "trl")
 SYSTEM_NAMES = {"rmexp": "rmexp", "trl": "TRL RewardTrainer"}
-MEDIANS = ("pairs_per_second", "tokens_per_second", "seconds_per_pair", "padding_fraction", "mfu", "peak_memory_mib")
+MEDIANS = (
+    "pairs_per_second",
+    "pairs_per_cpu_second",
+    "tokens_per_second",
+    "seconds_per_pair",
+    "padding_fraction",
+    "mfu",
+    "peak_memory_mib",
+)
 
 
 def peak_for(precision: str, peaks: dict[str, float]) -> float:
@@ -43,7 +51,14 @@ def summarise_case(runs: dict[str, list[dict[str, Any]]], peak: float) -> dict[s
     rmexp, trl = summary["rmexp"], summary["trl"]
     summary["ratio"] = {
         key: rmexp[key] / trl[key] if rmexp[key] and trl[key] else None
-        for key in ("pairs_per_second", "tokens_per_second", "mfu", "scoring_responses_per_second", "peak_memory_mib")
+        for key in (
+            "pairs_per_second",
+            "pairs_per_cpu_second",
+            "tokens_per_second",
+            "mfu",
+            "scoring_responses_per_second",
+            "peak_memory_mib",
+        )
     }
     if rmexp["test_accuracy"] is not None and trl["test_accuracy"] is not None:
         summary["accuracy_difference_points"] = 100 * (rmexp["test_accuracy"] - trl["test_accuracy"])
@@ -73,6 +88,8 @@ def case_table(name: str, summary: dict[str, Any]) -> str:
     rows = [
         (f"training pairs/s (median of {rmexp['runs']}, range)", _spread(rmexp, "pairs_per_second"),
          _spread(trl, "pairs_per_second"), ratio_of("pairs_per_second")),
+        ("training pairs per CPU-second (steady under other jobs' load)", _number(rmexp["pairs_per_cpu_second"]),
+         _number(trl["pairs_per_cpu_second"]), ratio_of("pairs_per_cpu_second")),
         ("training tokens/s (real tokens)", _number(rmexp["tokens_per_second"]), _number(trl["tokens_per_second"]),
          ratio_of("tokens_per_second")),
         ("model FLOPs utilisation (6 N tokens / matmul peak)", percent(rmexp["mfu"]), percent(trl["mfu"]),

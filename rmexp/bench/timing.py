@@ -4,6 +4,10 @@ Both systems are timed the same way: the first `warmup_steps` (allocation, kerne
 first batches' data loading) are left out, and everything after them counts, data loading and
 logging between steps included. Each step's batch adds its pairs, its real tokens and the cells of
 its padded tensor, so padding shows as cells that hold no token.
+
+The process's CPU time is read at the same moments. On a machine shared with other jobs, wall time
+stretches with their load while CPU time (with one thread) stays what the work costs, so pairs per
+CPU-second still compare the two systems when the machine is never quiet.
 """
 
 import time
@@ -16,9 +20,14 @@ from torch import Tensor
 class StepClock:
     warmup_steps: int
     step_ends: list[float] = field(default_factory=list)
+    cpu_ends: list[float] = field(default_factory=list)
     pairs: list[int] = field(default_factory=list)
     tokens: list[int] = field(default_factory=list)
     cells: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.warmup_steps < 1:  # the first timed step starts where a warm-up step ended
+            raise ValueError(f"warmup_steps={self.warmup_steps}: expected at least 1")
 
     def batch(self, attention_mask: Tensor) -> None:
         """A pairwise batch: chosen and rejected rows of one padded tensor, in the order the steps take them."""
@@ -28,16 +37,16 @@ class StepClock:
 
     def step_end(self) -> None:
         self.step_ends.append(time.perf_counter())
+        self.cpu_ends.append(time.process_time())
 
     def summary(self) -> dict[str, float]:
         steps = len(self.step_ends)
         if steps <= self.warmup_steps:
             raise ValueError(f"{steps} steps ran: time at least {self.warmup_steps + 1} ({self.warmup_steps} warm up)")
         timed = slice(self.warmup_steps, steps)
-        seconds = self.step_ends[-1] - self.step_ends[self.warmup_steps - 1] if self.warmup_steps else None
-        if seconds is None:
-            raise ValueError("warmup_steps must be at least 1: the first step's start is not a step end")
+        seconds = self.step_ends[-1] - self.step_ends[self.warmup_steps - 1]
         pairs, tokens, cells = sum(self.pairs[timed]), sum(self.tokens[timed]), sum(self.cells[timed])
+        cpu_seconds = self.cpu_ends[-1] - self.cpu_ends[self.warmup_steps - 1]
         return {
             "trained_pairs": sum(self.pairs[:steps]),
             "timed_steps": steps - self.warmup_steps,
@@ -47,5 +56,7 @@ class StepClock:
             "pairs_per_second": pairs / seconds,
             "tokens_per_second": tokens / seconds,
             "seconds_per_pair": seconds / pairs,
+            "cpu_seconds": cpu_seconds,
+            "pairs_per_cpu_second": pairs / cpu_seconds,
             "padding_fraction": 1 - tokens / cells,
         }

@@ -12,6 +12,7 @@ def run(pairs_per_second: float, **extra) -> dict:
         "pairs": int(pairs_per_second * seconds),
         "trained_pairs": 96,
         "pairs_per_second": pairs_per_second,
+        "pairs_per_cpu_second": pairs_per_second,
         "tokens_per_second": 500.0,
         "seconds_per_pair": 1 / pairs_per_second,
         "padding_fraction": 0.1,

@@ -11,12 +11,15 @@ def mask(rows: int, lengths: list[int], width: int) -> torch.Tensor:
 def test_the_warm_up_steps_are_left_out_of_the_timing():
     clock = StepClock(warmup_steps=1)
     batches = [mask(4, [9, 9, 9, 9], 9), mask(4, [4, 2, 4, 2], 4), mask(2, [3, 1], 3)]
-    for batch, end in zip(batches, [10.0, 12.0, 13.0], strict=True):
+    for batch, end, cpu_end in zip(batches, [10.0, 12.0, 13.0], [5.0, 6.0, 6.5], strict=True):
         clock.batch(batch)
         clock.step_ends.append(end)
+        clock.cpu_ends.append(cpu_end)
     summary = clock.summary()
     # timed: steps 2 and 3, from the end of step 1 (10.0) to the end of step 3 (13.0)
     assert summary["seconds"] == 3.0
+    assert summary["cpu_seconds"] == 1.5  # another job had the core half the time
+    assert summary["pairs_per_cpu_second"] == pytest.approx(2.0)
     assert summary["pairs"] == 2 + 1
     assert summary["trained_pairs"] == 2 + 2 + 1
     assert summary["tokens"] == 12 + 4
@@ -31,3 +34,8 @@ def test_a_run_shorter_than_its_warm_up_says_so():
     clock.step_end()
     with pytest.raises(ValueError, match="1 steps ran: time at least 3"):
         clock.summary()
+
+
+def test_at_least_one_warm_up_step():
+    with pytest.raises(ValueError, match="warmup_steps=0: expected at least 1"):
+        StepClock(warmup_steps=0)
