@@ -118,11 +118,11 @@ def run_scaling(cfg: DictConfig, jobs: Jobs) -> dict[str, Any]:
         case = cfg.cases[scaling.max_length.case]
         results["max_length"] = {
             str(length): jobs.run(training_job(cfg, case, "rmexp", max_length=length, steps=scaling.max_length.steps))
-            for length in scaling.max_length.values
+            for length in scaling.max_length.lengths
         }
         results["trl_kept"] = jobs.run({
             "_target_": "rmexp.bench.trl_runner.kept_pairs", "_convert_": "all", "run": case_run(cfg, case),
-            "max_lengths": list(scaling.max_length.values),
+            "max_lengths": list(scaling.max_length.lengths),
         })  # fmt: skip
     if scaling.get("data_size"):
         case = cfg.cases[scaling.data_size.case]

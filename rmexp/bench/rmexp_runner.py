@@ -57,6 +57,7 @@ def train_and_score(run: CaseRun) -> dict[str, Any]:
     result["wall_seconds"] = time.perf_counter() - started
     result["train_pairs"] = len(datamodule.datasets["train"])
     if run.score:
+        torch.use_deterministic_algorithms(False)  # the trainer's setting; rmexp score runs without it
         test_pairs = split_pairs(datamodule)["test"][: run.score_pairs]
         result |= score_held_out(
             module.model.eval(), datamodule.tokenizer, test_pairs, run.max_length, run.score_batch_size

@@ -118,6 +118,8 @@ def train_and_score(run: CaseRun, disable_dropout: bool = False) -> dict[str, An
     result["train_pairs"] = len(trainer.train_dataset)
     result["train_pairs_dropped"] = len(rows) - len(trainer.train_dataset)
     if run.score:
+        # as a user loads it: without the bf16 autocast that accelerate wrapped around its forward for training
+        model = trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
         test_pairs = pairs["test"][: run.score_pairs]
         result |= score_held_out(model.eval(), tokenizer, test_pairs, run.max_length, run.score_batch_size)
     return result
