@@ -20,6 +20,7 @@ from rmexp.bench.flops import non_embedding_parameters
 from rmexp.bench.pairs import held_out_result, split_pairs
 from rmexp.bench.timing import StepClock
 from rmexp.data.records import PreferencePair
+from rmexp.models.shared_prefix import PAD_SEGMENT, pack_groups
 from rmexp.score import reward_texts
 from rmexp.train import build
 
@@ -29,8 +30,17 @@ class LightningStepClock(pl.Callback):
         self.clock = clock
 
     def on_train_batch_end(self, trainer: pl.Trainer, module: pl.LightningModule, outputs: Any, batch: Any, index: int):
-        self.clock.batch(batch["attention_mask"])
+        self.clock.batch(batch["attention_mask"], computed_mask(module.model, batch))
         self.clock.step_end()
+
+
+def computed_mask(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor | None:
+    """The real positions of the packed rows a model that shares each pair's prompt runs (None: the batch's own)."""
+    if not getattr(model, "share_prefix", False):
+        return None
+    pairs = batch["input_ids"].shape[0] // 2
+    groups = torch.stack([torch.arange(pairs), torch.arange(pairs) + pairs], dim=1)
+    return pack_groups(batch["input_ids"], batch["attention_mask"], groups).segments != PAD_SEGMENT
 
 
 def train_and_score(run: CaseRun) -> dict[str, Any]:

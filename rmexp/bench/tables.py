@@ -16,6 +16,8 @@ MEDIANS = (
     "pairs_per_cpu_second",
     "tokens_per_second",
     "seconds_per_pair",
+    "tokens_per_pair",
+    "computed_tokens_per_pair",
     "padding_fraction",
     "mfu",
     "peak_memory_mib",
@@ -29,7 +31,13 @@ def peak_for(precision: str, peaks: dict[str, float]) -> float:
 
 def summarise_system(runs: list[dict[str, Any]], peak: float) -> dict[str, Any]:
     runs = [
-        run | {"mfu": model_flops_utilisation(run["parameters"], run["tokens"], run["seconds"], peak)} for run in runs
+        run
+        | {
+            "mfu": model_flops_utilisation(
+                run["parameters"], run.get("computed_tokens", run["tokens"]), run["seconds"], peak
+            )
+        }
+        for run in runs
     ]
     summary: dict[str, Any] = {"runs": len(runs)}
     for key in MEDIANS:
@@ -92,8 +100,11 @@ def case_table(name: str, summary: dict[str, Any]) -> str:
          _number(trl["pairs_per_cpu_second"]), ratio_of("pairs_per_cpu_second")),
         ("training tokens/s (real tokens)", _number(rmexp["tokens_per_second"]), _number(trl["tokens_per_second"]),
          ratio_of("tokens_per_second")),
-        ("model FLOPs utilisation (6 N tokens / matmul peak)", percent(rmexp["mfu"]), percent(trl["mfu"]),
+        ("model FLOPs utilisation (6 N tokens computed / matmul peak)", percent(rmexp["mfu"]), percent(trl["mfu"]),
          ratio_of("mfu")),
+        ("tokens per pair: computed / in the pair", f"{_number(rmexp['computed_tokens_per_pair'])} / "
+         f"{_number(rmexp['tokens_per_pair'])}", f"{_number(trl['computed_tokens_per_pair'])} / "
+         f"{_number(trl['tokens_per_pair'])}", ""),
         ("padding (share of batch cells)", percent(rmexp["padding_fraction"]), percent(trl["padding_fraction"]), ""),
         ("scoring responses/s (rmexp score / transformers loop)", _number(rmexp["scoring_responses_per_second"]),
          _number(trl["scoring_responses_per_second"]), ratio_of("scoring_responses_per_second")),

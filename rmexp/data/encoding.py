@@ -18,8 +18,17 @@ class EncodedResponse:
 
 
 def encode_responses(
-    tokenizer: PreTrainedTokenizerBase, prompts: list[str], responses: list[str], max_length: int
+    tokenizer: PreTrainedTokenizerBase,
+    prompts: list[str],
+    responses: list[str],
+    max_length: int,
+    group_size: int = 1,
 ) -> list[EncodedResponse]:
+    """`group_size` K: the responses come K at a time to one prompt (a pair's chosen and rejected).
+
+    A group's prompt is cut once, to fit its longest response, so every response of the group reads
+    the same context, and a reward model can compute that shared prompt once (models/shared_prefix.py).
+    """
     backend = tokenizer.backend_tokenizer
     special = tokenizer.num_special_tokens_to_add(pair=True)
     budget = max_length - special
@@ -28,13 +37,18 @@ def encode_responses(
     prompt_encodings = backend.encode_batch(prompts, add_special_tokens=False)
     response_encodings = backend.encode_batch(responses, add_special_tokens=False)
     encoded = []
-    for prompt, response in zip(prompt_encodings, response_encodings, strict=True):
-        prompt_length, response_length = len(prompt.ids), len(response.ids)
-        truncated = prompt_length + response_length > budget
-        if truncated:
-            # A response longer than the budget keeps its start and leaves one token of prompt.
-            response.truncate(min(response_length, budget - 1), direction="right")
-            prompt.truncate(budget - len(response.ids), direction="left")
-        joined = backend.post_process(prompt, response, add_special_tokens=True)
-        encoded.append(EncodedResponse(joined.ids, len(response.ids), truncated))
+    for start in range(0, len(prompts), group_size):
+        group = range(start, min(start + group_size, len(prompts)))
+        # A response longer than the budget keeps its start and leaves one token of prompt.
+        cut = {index for index in group if len(response_encodings[index].ids) > budget - 1}
+        for index in cut:
+            response_encodings[index].truncate(budget - 1, direction="right")
+        prompt_budget = budget - max(len(response_encodings[index].ids) for index in group)
+        for index in group:
+            prompt, response = prompt_encodings[index], response_encodings[index]
+            truncated = index in cut or len(prompt.ids) > prompt_budget
+            if len(prompt.ids) > prompt_budget:
+                prompt.truncate(prompt_budget, direction="left")
+            joined = backend.post_process(prompt, response, add_special_tokens=True)
+            encoded.append(EncodedResponse(joined.ids, len(response.ids), truncated))
     return encoded

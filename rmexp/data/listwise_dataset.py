@@ -21,8 +21,8 @@ class ListwiseDataset(Dataset):
             raise ValueError(f"every list of a listwise dataset needs the same K; found sizes {sorted(sizes)}")
         prompts = [record.prompt for record in records for _ in record.responses]
         responses = [response for record in records for response in record.responses]
-        encoded = encode_responses(tokenizer, prompts, responses, max_length)
         k = sizes.pop() if sizes else 0
+        encoded = encode_responses(tokenizer, prompts, responses, max_length, group_size=max(k, 1))
         self.items = [
             {
                 "ids": [e.input_ids for e in encoded[i * k : (i + 1) * k]],

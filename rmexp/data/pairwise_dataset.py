@@ -22,8 +22,10 @@ class PairwiseDataset(Dataset):
         prompts = [pair.prompt for pair in pairs]
         self.subset_names = sorted({pair.subset for pair in pairs} - {""})
         subset_index = {name: index for index, name in enumerate(self.subset_names)} | {"": -1}
-        chosen = encode_responses(tokenizer, prompts, [pair.chosen for pair in pairs], max_length)
-        rejected = encode_responses(tokenizer, prompts, [pair.rejected for pair in pairs], max_length)
+        # chosen and rejected in turn, so that a pair's two sequences read the same (equally cut) prompt
+        responses = [response for pair in pairs for response in (pair.chosen, pair.rejected)]
+        encoded = encode_responses(tokenizer, [p for p in prompts for _ in range(2)], responses, max_length, 2)
+        chosen, rejected = encoded[0::2], encoded[1::2]
         self.items = [
             {
                 "chosen_ids": c.input_ids,

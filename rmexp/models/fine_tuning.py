@@ -14,6 +14,7 @@ from transformers import PreTrainedModel
 from rmexp.errors import UserError
 from rmexp.models.pooling import Pooling
 from rmexp.models.reward_model import RewardModel
+from rmexp.models.shared_prefix import can_share_prefix
 
 
 class LoraSettings(BaseModel):
@@ -42,6 +43,7 @@ def reward_model_on(
     freeze_backbone: bool = False,
     lora: LoraSettings = NO_LORA,
     gradient_checkpointing: bool = False,
+    share_prefix: bool | None = None,
 ) -> RewardModel:
     """The reward model, in training mode: from_pretrained leaves a backbone in eval mode, without its dropout."""
     if pooling == "pooler" and getattr(backbone, "pooler", None) is None:
@@ -49,8 +51,16 @@ def reward_model_on(
             f"model.reward_model.pooling='pooler': {backbone.config.model_type} has no [CLS] pooler; "
             "use last (decoders), first or mean"
         )
+    if share_prefix and not (pooling == "last" and can_share_prefix(backbone)):
+        raise UserError(
+            f"model.reward_model.share_prefix=true: {backbone.config.model_type} with pooling={pooling} cannot share "
+            "a prompt between responses exactly; it needs a causal decoder read at its last token (pooling=last) "
+            "with sdpa or eager attention. Leave share_prefix unset (null) to share wherever it is exact"
+        )
     backbone = prepare_backbone(backbone, freeze_backbone, lora, gradient_checkpointing)
-    return RewardModel(backbone, pooling=pooling, head_init_std=head_init_std, head_dropout=head_dropout).train()
+    return RewardModel(
+        backbone, pooling=pooling, head_init_std=head_init_std, head_dropout=head_dropout, share_prefix=share_prefix
+    ).train()
 
 
 def prepare_backbone(

@@ -5,6 +5,7 @@ from torch import Tensor, nn
 from transformers import PreTrainedModel
 
 from rmexp.models.pooling import POOLERS, Pooling
+from rmexp.models.shared_prefix import attention_mask_for, can_share_prefix, pack_groups
 
 
 class RewardModel(nn.Module):
@@ -16,10 +17,14 @@ class RewardModel(nn.Module):
         pooling: Pooling = "last",
         head_init_std: float = 0.0,
         head_dropout: float = 0.0,
+        share_prefix: bool | None = None,
     ):
+        """`share_prefix`: score a prompt's responses in one row (rmexp/models/shared_prefix.py); None: where exact."""
         super().__init__()
         self.backbone = backbone
         self.pooling = pooling
+        exact = pooling == "last" and can_share_prefix(backbone)
+        self.share_prefix = exact if share_prefix is None else share_prefix
         # Dropout on the pooled state regularises the head alone (BertForSequenceClassification's place for it).
         self.head_dropout = nn.Dropout(head_dropout)
         self.head = nn.Linear(backbone.config.hidden_size, 1)
@@ -38,6 +43,21 @@ class RewardModel(nn.Module):
         else:
             pooled = POOLERS[self.pooling](outputs.last_hidden_state, attention_mask)
         return self.head(self.head_dropout(pooled.to(self.head.weight.dtype))).squeeze(-1)
+
+    def grouped(self, input_ids: Tensor, attention_mask: Tensor, groups: Tensor) -> Tensor:
+        """The rewards of every row, as `forward` gives them; `groups` [G, K]: rows that answer one prompt.
+
+        With `share_prefix`, each group is one packed row, its common prefix computed once.
+        """
+        if not self.share_prefix:
+            return self.forward(input_ids, attention_mask)
+        packed = pack_groups(input_ids, attention_mask, groups)
+        implementation = self.backbone.config._attn_implementation
+        mask = attention_mask_for(packed, implementation, self.head.weight.dtype)
+        outputs = self.backbone(input_ids=packed.input_ids, attention_mask=mask, position_ids=packed.position_ids)
+        hidden = outputs.last_hidden_state[torch.arange(len(groups), device=groups.device).unsqueeze(1), packed.ends]
+        rewards = self.head(self.head_dropout(hidden.to(self.head.weight.dtype))).squeeze(-1)  # [G, K]
+        return rewards.new_empty(input_ids.shape[0]).index_put_((groups.flatten(),), rewards.flatten())
 
     @torch.no_grad()
     def score(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:

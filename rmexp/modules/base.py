@@ -54,6 +54,13 @@ class RewardModule(LightningModule):
     def forward(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:
         return self.model(input_ids, attention_mask).float()
 
+    def grouped_rewards(self, batch: dict[str, Tensor], groups: Tensor) -> Tensor:
+        """Every row's reward; `groups` [G, K] lists the rows that answer one prompt, which a reward model
+        that shares their prompt (rmexp/models/shared_prefix.py) scores in one packed row."""
+        if isinstance(self.model, RewardModel):  # not an exported transformers model being evaluated
+            return self.model.grouped(batch["input_ids"], batch["attention_mask"], groups).float()
+        return self(batch["input_ids"], batch["attention_mask"])
+
     # -- what a family defines ------------------------------------------------------------------
     def training_loss(self, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
         """The family's loss, every reward of the batch (flat, in `response_length` order), batch metrics."""

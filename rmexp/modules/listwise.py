@@ -32,7 +32,9 @@ class ListwiseRewardModule(RewardModule):
         self.loss_fn = loss_fn
 
     def _rewards(self, batch: dict[str, Tensor]) -> Tensor:
-        return self(batch["input_ids"], batch["attention_mask"]).view(batch["ranks"].shape)
+        lists, size = batch["ranks"].shape  # rows hold each list's K responses in turn
+        groups = torch.arange(lists * size, device=batch["input_ids"].device).view(lists, size)
+        return self.grouped_rewards(batch, groups).view(lists, size)
 
     def training_loss(self, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
         rewards = self._rewards(batch)

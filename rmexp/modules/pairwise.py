@@ -38,8 +38,14 @@ class PairwiseRewardModule(RewardModule):
         self.loss_fn = loss_fn
         self.use_margin = use_margin
 
+    def _rewards(self, batch: dict[str, Tensor]) -> Tensor:
+        """[2B]: the B chosen rows, then the B rejected rows, pair i's two in rows i and B + i."""
+        pairs = batch["input_ids"].shape[0] // 2
+        rows = torch.arange(pairs, device=batch["input_ids"].device)
+        return self.grouped_rewards(batch, torch.stack([rows, rows + pairs], dim=1))
+
     def training_loss(self, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
-        rewards = self(batch["input_ids"], batch["attention_mask"])
+        rewards = self._rewards(batch)
         chosen, rejected = rewards.chunk(2)
         loss = (
             self.loss_fn(chosen, rejected, margin=batch["margin"])
@@ -54,7 +60,7 @@ class PairwiseRewardModule(RewardModule):
         return loss, rewards, metrics
 
     def evaluation_outputs(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
-        chosen, rejected = self(batch["input_ids"], batch["attention_mask"]).chunk(2)
+        chosen, rejected = self._rewards(batch).chunk(2)
         chosen_length, rejected_length = batch["response_length"].chunk(2)
         chosen_gold, rejected_gold = batch["gold"].chunk(2)
         return {

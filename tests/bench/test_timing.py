@@ -28,6 +28,20 @@ def test_the_warm_up_steps_are_left_out_of_the_timing():
     assert summary["padding_fraction"] == pytest.approx(6 / 22)
 
 
+def test_a_packed_batch_counts_the_tokens_and_cells_it_computed():
+    clock = StepClock(warmup_steps=1)
+    pair_rows = mask(4, [6, 6, 5, 5], 6)  # two pairs, each sharing a 4-token prompt
+    packed = mask(2, [8, 6], 8)  # prompt + chosen + rejected: 4 + 2 + 2 and 4 + 1 + 1
+    for end in (1.0, 2.0):
+        clock.batch(pair_rows, packed)
+        clock.step_ends.append(end)
+        clock.cpu_ends.append(end)
+    summary = clock.summary()
+    assert (summary["tokens"], summary["computed_tokens"]) == (22, 14)
+    assert summary["padding_fraction"] == pytest.approx(2 / 16)
+    assert summary["computed_tokens_per_pair"] == pytest.approx(7.0)
+
+
 def test_a_run_shorter_than_its_warm_up_says_so():
     clock = StepClock(warmup_steps=2)
     clock.batch(mask(2, [1, 1], 1))

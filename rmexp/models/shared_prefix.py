@@ -1,0 +1,94 @@
+"""Responses to one prompt scored in one row: their common token prefix is computed once.
+
+A pair's chosen and rejected sequences (a list's K responses) repeat the same prompt; on HH-RLHF the
+prompt is most of the tokens. A causal decoder reads each position from the positions before it
+only, so the prompt's hidden states are the same whichever response follows. One row holds the
+common prefix once, then each response's own tokens; every response sees the prefix and itself
+(causally) and never another response, and its positions continue from the prefix as they would
+in its own sequence. The hidden state at each response's last token is then what the separate
+forward pass gives, for fewer tokens. An encoder's prompt reads its response, so encoders are not
+packed (`can_share_prefix`).
+"""
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+PAD_SEGMENT = -1
+
+
+@dataclass(frozen=True)
+class PackedGroups:
+    """G rows, each the prefix (segment 0) and then responses 1..K (segments 1..K), right-padded (-1)."""
+
+    input_ids: Tensor  # [G, W]
+    position_ids: Tensor  # [G, W]
+    segments: Tensor  # [G, W]
+    ends: Tensor  # [G, K]: each response's last position in its row
+
+    def attention_allowed(self) -> Tensor:
+        """[G, 1, W, W], True where a query may read a key: causal, the prefix and its own response only.
+
+        A padding position reads itself, so that no softmax row is empty (which would give NaN).
+        """
+        query, key = self.segments.unsqueeze(2), self.segments.unsqueeze(1)
+        width = self.segments.shape[1]
+        causal = torch.ones(width, width, dtype=torch.bool, device=self.segments.device).tril()
+        allowed = causal & (key != PAD_SEGMENT) & ((key == 0) | (key == query))
+        allowed |= torch.eye(width, dtype=torch.bool, device=self.segments.device)
+        return allowed.unsqueeze(1)
+
+
+def common_prefix_lengths(input_ids: Tensor, attention_mask: Tensor, groups: Tensor) -> Tensor:
+    """[G]: tokens every member of a group starts with, leaving each member at least one token of its own."""
+    ids, mask = input_ids[groups], attention_mask[groups].bool()  # [G, K, T]
+    same = ((ids == ids[:, :1]) & mask).all(dim=1)  # [G, T]
+    shared = same.long().cumprod(dim=1).sum(dim=1)
+    return torch.minimum(shared, mask.sum(dim=2).min(dim=1).values - 1)
+
+
+def pack_groups(input_ids: Tensor, attention_mask: Tensor, groups: Tensor) -> PackedGroups:
+    """Pack right-padded rows: `groups` [G, K] holds the row indices of each prompt's K responses.
+
+    Padding positions hold token 0: no other position reads them.
+    """
+    lengths = attention_mask.sum(dim=1)
+    prefixes = common_prefix_lengths(input_ids, attention_mask, groups).tolist()
+    rows = []
+    for group, prefix in zip(groups.tolist(), prefixes, strict=True):
+        pieces, positions, segments, ends = [input_ids[group[0], :prefix]], [torch.arange(prefix)], [], []
+        segments.append(torch.zeros(prefix, dtype=torch.long))
+        for member, row in enumerate(group, start=1):
+            length = int(lengths[row])
+            pieces.append(input_ids[row, prefix:length])
+            positions.append(torch.arange(prefix, length))
+            segments.append(torch.full((length - prefix,), member, dtype=torch.long))
+            ends.append(sum(len(piece) for piece in pieces) - 1)
+        rows.append((torch.cat(pieces), torch.cat(positions), torch.cat(segments), ends))
+    width = max(len(ids) for ids, *_ in rows)
+    packed_ids = torch.zeros((len(rows), width), dtype=input_ids.dtype)
+    packed_positions = torch.zeros((len(rows), width), dtype=torch.long)
+    packed_segments = torch.full((len(rows), width), PAD_SEGMENT, dtype=torch.long)
+    for index, (ids, positions, segments, _) in enumerate(rows):
+        packed_ids[index, : len(ids)] = ids
+        packed_positions[index, : len(ids)] = positions
+        packed_segments[index, : len(ids)] = segments
+    ends = torch.tensor([row[3] for row in rows], dtype=torch.long)
+    device = input_ids.device
+    return PackedGroups(packed_ids.to(device), packed_positions.to(device), packed_segments.to(device), ends.to(device))
+
+
+def can_share_prefix(backbone: torch.nn.Module) -> bool:
+    """A causal decoder whose attention takes a custom 4D mask (sdpa or eager)."""
+    config = getattr(backbone, "config", None)
+    causal = any(getattr(module, "is_causal", False) is True for module in backbone.modules())
+    return causal and getattr(config, "_attn_implementation", None) in ("sdpa", "eager")
+
+
+def attention_mask_for(packed: PackedGroups, implementation: str, dtype: torch.dtype) -> Tensor:
+    """sdpa takes the boolean mask; eager attention adds it to its scores, so 0 or the dtype's minimum."""
+    allowed = packed.attention_allowed()
+    if implementation == "sdpa":
+        return allowed
+    return torch.zeros(allowed.shape, dtype=dtype, device=allowed.device).masked_fill(~allowed, torch.finfo(dtype).min)
