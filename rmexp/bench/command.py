@@ -2,7 +2,7 @@
 
 python -m rmexp.bench                        # every case, 3 repeats (under 15 minutes on 2 cores)
 python -m rmexp.bench bench_mode=quick       # the tiny lab and MiniLM once each (under 2 minutes)
-python -m rmexp.bench repeats=5 precision=bf16-mixed cases.minilm_hh.steps=80
+python -m rmexp.bench repeats=5 precision=32-true cases.minilm_hh.steps=80
 
 Every measurement runs in a fresh process (rmexp/bench/worker.py) with the same thread count; the
 two systems run back to back, case by case, alternating which goes first, so a change in the
@@ -157,7 +157,11 @@ def describe_machine(threads: int) -> dict[str, Any]:
 
 
 def report_markdown(report: dict[str, Any]) -> str:
+    cfg = report["config"]
     parts = ["## rmexp bench", "", machine_lines(report["machine"], report["matmul_peak"])]
+    parts.append(
+        f"- both systems: {cfg['precision']}, {cfg['batch_size']} pairs a step, max length {cfg['max_length']}"
+    )
     for name, case in report["cases"].items():
         if "summary" in case:
             parts += ["", case_table(name, case["summary"])]

@@ -13,6 +13,7 @@ from rmexp.models.word_tokenizer import word_level_tokenizer
 from rmexp.train import build
 
 from ..conftest import SMALL_LAB
+from .conftest import build as build_reward_model
 from .conftest import needs
 
 
@@ -103,3 +104,26 @@ def test_a_bad_lora_rank_names_the_key(compose_train):
     assert describe_user_error(error.value) == (
         "model.reward_model.lora.rank: Input should be greater than or equal to 0 (got -1)"
     )
+
+
+BERT = ("model.reward_model.architecture=bert", "model.reward_model.pooling=first")
+
+
+def test_the_backbone_trains_without_its_dropout_unless_asked():
+    model, tokenizer = build_reward_model("tiny", *BERT)
+    batch = tokenizer(["the cat sat", "a dog ran far"], padding=True, return_tensors="pt")
+    assert all(module.p == 0.0 for module in model.backbone.modules() if isinstance(module, torch.nn.Dropout))
+    model.train()  # dropout layers active, yet at p = 0 a response's reward is the same every time
+    torch.testing.assert_close(model(batch["input_ids"], batch["attention_mask"]),
+                               model(batch["input_ids"], batch["attention_mask"]), rtol=0, atol=0)  # fmt: skip
+    noisy, _ = build_reward_model("tiny", *BERT, "model.reward_model.backbone_dropout=true")
+    assert {module.p for module in noisy.backbone.modules() if isinstance(module, torch.nn.Dropout)} == {0.1}
+
+
+def test_eager_attention_is_chosen_and_scores_as_sdpa_does():
+    sdpa, tokenizer = build_reward_model("tiny", *BERT)
+    eager, _ = build_reward_model("tiny", *BERT, "model.reward_model.attn_implementation=eager")
+    assert (sdpa.backbone.config._attn_implementation, eager.backbone.config._attn_implementation) == ("sdpa", "eager")
+    batch = tokenizer(["the cat sat", "a dog ran far"], padding=True, return_tensors="pt")
+    torch.testing.assert_close(eager(batch["input_ids"], batch["attention_mask"]),
+                               sdpa(batch["input_ids"], batch["attention_mask"]), atol=1e-5, rtol=1e-5)  # fmt: skip
