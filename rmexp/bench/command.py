@@ -80,11 +80,16 @@ def case_run(cfg: DictConfig, case: DictConfig, **changes: Any) -> dict[str, Any
         "max_length": cfg.max_length,
         "learning_rate": case.learning_rate,
         "seed": cfg.seed,
-        "precision": cfg.precision,
+        "precision": case_precision(cfg, case),
         "score_batch_size": cfg.score_batch_size,
         "score_pairs": case.get("score_pairs"),
     }
     return run | changes
+
+
+def case_precision(cfg: DictConfig | dict, case: DictConfig | dict) -> str:
+    """The case's own precision where it sets one (the tiny model: float32), else the bench's."""
+    return case.get("precision") or cfg.precision
 
 
 def training_job(cfg: DictConfig, case: DictConfig, system: str, **changes: Any) -> dict[str, Any]:
@@ -160,11 +165,12 @@ def report_markdown(report: dict[str, Any]) -> str:
     cfg = report["config"]
     parts = ["## rmexp bench", "", machine_lines(report["machine"], report["matmul_peak"])]
     parts.append(
-        f"- both systems: {cfg['precision']}, {cfg['batch_size']} pairs a step, max length {cfg['max_length']}"
+        f"- both systems: {cfg['batch_size']} pairs a step, max length {cfg['max_length']}, seed {cfg['seed']}, "
+        f"precision {cfg['precision']} where a case names none"
     )
     for name, case in report["cases"].items():
         if "summary" in case:
-            parts += ["", case_table(name, case["summary"])]
+            parts += ["", case_table(name, case["summary"], case_precision(cfg, cfg["cases"][name]))]
         else:
             parts += ["", f"### {name}", "", f"skipped: {case.get('skipped') or case.get('failed')}"]
     scaling = report.get("scaling") or {}
@@ -190,7 +196,6 @@ def run_bench(cfg: DictConfig) -> dict[str, Any]:
     machine = describe_machine(cfg.threads)
     peaks = jobs.run({"_target_": "rmexp.bench.gemm.matmul_peaks", "size": cfg.matmul_size})
     peaks.pop("peak_memory_mib")
-    peak = peak_for(cfg.precision, peaks)
     cases: dict[str, Any] = {}
     for name, case in cfg.cases.items():
         if case is None:
@@ -203,8 +208,8 @@ def run_bench(cfg: DictConfig) -> dict[str, Any]:
         except UserError as error:  # reported; the other cases go on
             cases[name] = {"failed": str(error)}
             continue
-        cases[name] = {"runs": runs, "summary": summarise_case(runs, peak)}
-        print(case_table(name, cases[name]["summary"]) + "\n", flush=True)
+        cases[name] = {"runs": runs, "summary": summarise_case(runs, peak_for(case_precision(cfg, case), peaks))}
+        print(case_table(name, cases[name]["summary"], case_precision(cfg, case)) + "\n", flush=True)
     scaling = run_scaling(cfg, jobs) if cfg.get("scaling") else None
     machine["load_average"] = {"start": load_at_start, "max": max(jobs.loads), "end": os.getloadavg()[0]}
     report = {

@@ -83,7 +83,7 @@ def _spread(summary: dict[str, Any], key: str, digits: int = 3) -> str:
     return value if summary["runs"] == 1 else f"{value} ({_number(low, digits)}-{_number(high, digits)})"
 
 
-def case_table(name: str, summary: dict[str, Any]) -> str:
+def case_table(name: str, summary: dict[str, Any], precision: str | None = None) -> str:
     rmexp, trl, ratio = summary["rmexp"], summary["trl"], summary["ratio"]
 
     def ratio_of(key: str) -> str:
@@ -116,7 +116,8 @@ def case_table(name: str, summary: dict[str, Any]) -> str:
         ("training pairs available (dropped for length)", f"{rmexp['train_pairs']} (0)",
          f"{trl['train_pairs']} ({trl['train_pairs_dropped']})", ""),
     ]  # fmt: skip
-    return f"### {name}\n\n" + markdown_table(["", "rmexp", "TRL RewardTrainer", "rmexp / TRL"], rows)
+    title = f"### {name}" + (f" ({precision})" if precision else "")
+    return f"{title}\n\n" + markdown_table(["", "rmexp", "TRL RewardTrainer", "rmexp / TRL"], rows)
 
 
 def max_length_table(runs: dict[str, dict[str, Any]], kept: dict[str, Any]) -> str:
