@@ -41,6 +41,8 @@ class FileDataModule(LightningDataModule):
     `view` comes from the loss (train.py passes `module.view`); data that cannot feed it fails here,
     at configuration time, naming the losses that fit. `split_seed` is apart from `seed` (which only
     shuffles batches), so the runs of a seed sweep share one test set and one cache entry.
+    `shared_prefix` (train.py passes the model's): batches are grouped by the width of a pair packed
+    into one row, which is what a model that shares the prompt pays for, not by its longer sequence.
     """
 
     @validate_call(config=ConfigDict(arbitrary_types_allowed=True))
@@ -59,6 +61,7 @@ class FileDataModule(LightningDataModule):
         eval_batch_size: PositiveInt = 128,
         max_length: Annotated[int, Field(gt=4)] = 512,
         group_by_length: bool = True,
+        shared_prefix: bool = False,
         num_workers: Annotated[int, Field(ge=0)] = 0,
         seed: int = 0,
         cache_dir: str | None = None,
@@ -79,6 +82,7 @@ class FileDataModule(LightningDataModule):
             seed,
             cache_dir,
         )
+        self.shared_prefix = shared_prefix
         self.datasets: dict = {}
         self.lengths: dict[str, list[ExampleLengths]] = {}
         self.report: dict[str, Any] = {}
@@ -174,8 +178,14 @@ class FileDataModule(LightningDataModule):
         """Each example's longest sequence after truncation: what its batch is padded to."""
         return [max(example.padded_to(self.max_length)) for example in self.lengths[split]]
 
+    def _batch_lengths(self, split: str) -> list[int]:
+        """What each example's batch pays for: its packed row's width, or its longest sequence."""
+        if self.shared_prefix and hasattr(self.datasets[split], "packed_lengths"):
+            return self.datasets[split].packed_lengths()
+        return self._longest(split)
+
     def _loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
-        lengths = self._longest(split) if self.group_by_length else None
+        lengths = self._batch_lengths(split) if self.group_by_length else None
         return data_loader(self.datasets[split], batch_size, shuffle, self.num_workers, lengths, self.seed)
 
     def train_dataloader(self) -> DataLoader:

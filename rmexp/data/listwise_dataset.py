@@ -11,6 +11,7 @@ from transformers import PreTrainedTokenizerBase
 from rmexp.data.encoding import encode_responses
 from rmexp.data.padding import pad_sequences
 from rmexp.data.records import NO_GOLD, RankedResponses
+from rmexp.models.shared_prefix import packed_length
 
 
 class ListwiseDataset(Dataset):
@@ -33,6 +34,10 @@ class ListwiseDataset(Dataset):
             for i, record in enumerate(records)
         ]
         self.truncated = sum(e.truncated for e in encoded)
+
+    def packed_lengths(self) -> list[int]:
+        """Each list's width as one packed row, for a model that shares the prompt (models/shared_prefix.py)."""
+        return [packed_length(item["ids"]) for item in self.items]
 
     def __len__(self) -> int:
         return len(self.items)

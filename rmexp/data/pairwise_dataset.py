@@ -7,6 +7,7 @@ from transformers import PreTrainedTokenizerBase
 from rmexp.data.encoding import encode_responses
 from rmexp.data.padding import pad_sequences
 from rmexp.data.records import PreferencePair
+from rmexp.models.shared_prefix import packed_length
 
 
 class PairwiseDataset(Dataset):
@@ -38,6 +39,10 @@ class PairwiseDataset(Dataset):
             for pair, c, r in zip(pairs, chosen, rejected, strict=True)
         ]
         self.truncated = sum(c.truncated or r.truncated for c, r in zip(chosen, rejected, strict=True))
+
+    def packed_lengths(self) -> list[int]:
+        """Each pair's width as one packed row, for a model that shares the prompt (models/shared_prefix.py)."""
+        return [packed_length([item["chosen_ids"], item["rejected_ids"]]) for item in self.items]
 
     def __len__(self) -> int:
         return len(self.items)

@@ -79,6 +79,15 @@ def pack_groups(input_ids: Tensor, attention_mask: Tensor, groups: Tensor) -> Pa
     return PackedGroups(packed_ids.to(device), packed_positions.to(device), packed_segments.to(device), ends.to(device))
 
 
+def packed_length(sequences: list[list[int]]) -> int:
+    """The width of the row that packs these sequences (one prompt's responses): the prefix once, then each suffix."""
+    shortest = min(len(ids) for ids in sequences)
+    shared = 0
+    while shared < shortest - 1 and all(ids[shared] == sequences[0][shared] for ids in sequences):
+        shared += 1
+    return sum(len(ids) for ids in sequences) - (len(sequences) - 1) * shared
+
+
 def can_share_prefix(backbone: torch.nn.Module) -> bool:
     """A causal decoder whose attention takes a custom 4D mask (sdpa or eager)."""
     config = getattr(backbone, "config", None)

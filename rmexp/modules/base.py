@@ -50,6 +50,7 @@ class RewardModule(LightningModule):
         self.scheduler_factory = scheduler
         self.coefficients = coefficients
         self._eval_outputs: dict[str, list[dict[str, Tensor]]] = defaultdict(list)
+        self._train_totals: dict[str, Tensor | int] = {}
 
     def forward(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:
         return self.model(input_ids, attention_mask).float()
@@ -99,14 +100,32 @@ class RewardModule(LightningModule):
                 f"(epoch {self.current_epoch}, batch {batch_index})"
             )
         batch_size = batch["input_ids"].shape[0]
-        self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=batch_size)
-        self.log_dict(
-            {f"train/{name}": value for name, value in {"main_loss": main_loss, **metrics, **penalties}.items()},
-            on_step=False,
-            on_epoch=True,
-            batch_size=batch_size,
-        )
+        # Only the loss goes through Lightning's logging each step (the progress bar, the logger's curve):
+        # every log call walks all logged results, 1 ms a call on a CPU, a fifth of a small model's step.
+        # The epoch means are summed here, on the device, and logged once (on_train_epoch_end).
+        self.log("train/loss_step", loss, prog_bar=True, on_step=True, on_epoch=False, batch_size=batch_size)
+        for name, value in {"loss": loss, "main_loss": main_loss, **metrics, **penalties}.items():
+            total = value.detach() * batch_size
+            self._train_totals[name] = self._train_totals[name] + total if name in self._train_totals else total
+        self._train_totals["examples"] = self._train_totals.get("examples", 0) + batch_size
         return loss
+
+    def on_train_epoch_start(self) -> None:
+        self._train_totals = {}
+
+    def on_train_epoch_end(self) -> None:
+        """The epoch's training means over every example, of every process in a distributed run."""
+        totals = {name: torch.as_tensor(value, dtype=torch.float32, device=self.device)
+                  for name, value in self._train_totals.items()}  # fmt: skip
+        if not totals:
+            return
+        distributed = self.trainer.world_size > 1
+        if distributed:
+            totals = {name: self.trainer.strategy.reduce(value, reduce_op="sum") for name, value in totals.items()}
+        examples = totals.pop("examples")
+        # as in _log_split: every process holds the same means; max returns them exactly
+        self.log_dict({f"train/{name}": total / examples for name, total in totals.items()},
+                      sync_dist=distributed, reduce_fx="max" if distributed else "mean")  # fmt: skip
 
     def validation_step(self, batch: dict[str, Tensor], batch_index: int) -> None:
         self._eval_outputs["val"].append(self.evaluation_outputs(batch))

@@ -134,3 +134,21 @@ def test_the_real_data_sets_read_as_published(compose_train, tmp_path, name):
     assert {key: data.report[key] for key in expected} == expected
     assert sum(data.report["examples"].values()) == PAIRS[name]
     json.dumps(data.report)  # plain types: it goes into summary.json and the logger as is
+
+
+def test_a_model_that_shares_the_prompt_gets_batches_grouped_by_packed_width(tmp_path, word_tokenizer):
+    # long prompts with short answers: the packed width (prompt once, both answers) orders pairs
+    rows = [
+        {"prompt": "explain music " + "long " * (p % 5) * 3, "chosen": "good " * (p % 3 + 1), "rejected": "bad"}
+        for p in range(24)
+    ]
+    path = write_jsonl(tmp_path / "pairs.jsonl", rows)
+    data = datamodule(path, word_tokenizer, tmp_path / "cache", shared_prefix=True, max_length=64)
+    data.setup("fit")
+    train = data.datasets["train"]
+    widths = data._batch_lengths("train")
+    assert widths == train.packed_lengths() != data._longest("train")
+    item = train[0]  # the prompt once: the longer sequence plus the other answer's own tokens and closing token
+    assert widths[0] == len(item["chosen_ids"]) + len(item["rejected_ids"]) - (
+        next(i for i, (c, r) in enumerate(zip(item["chosen_ids"], item["rejected_ids"], strict=False)) if c != r)
+    )

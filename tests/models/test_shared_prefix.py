@@ -5,7 +5,7 @@ import torch
 from hydra.errors import InstantiationException
 
 from rmexp.data.padding import pad_sequences
-from rmexp.models.shared_prefix import PAD_SEGMENT, common_prefix_lengths, pack_groups
+from rmexp.models.shared_prefix import PAD_SEGMENT, common_prefix_lengths, pack_groups, packed_length
 from tests.models.conftest import build
 
 
@@ -97,3 +97,9 @@ def test_smollm2_shares_its_prompt_exactly():
     input_ids, mask, groups = batch_of(tokenizer, PROMPTS, RESPONSES)
     with torch.no_grad():
         torch.testing.assert_close(model.grouped(input_ids, mask, groups), model(input_ids, mask), atol=1e-4, rtol=1e-4)
+
+
+def test_packed_length_counts_the_prefix_once():
+    assert packed_length([[5, 6, 7, 8], [5, 6, 7, 9, 9]]) == 3 + 1 + 2
+    assert packed_length([[1, 2], [3]]) == 3
+    assert packed_length([[4, 5, 6], [4, 5, 6], [4, 5]]) == 1 + 2 + 2 + 1  # each keeps a token of its own

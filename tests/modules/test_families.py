@@ -1,6 +1,8 @@
 """Each loss family, built from its config, trains on the lab and beats chance against gold on test."""
 
 import pytest
+import pytorch_lightning as pl
+import torch
 from hydra.utils import instantiate
 
 from rmexp.errors import UserError
@@ -66,3 +68,25 @@ def test_the_same_config_and_seed_give_the_same_metrics(compose_train, tmp_path)
     first = train(compose_train(*quick), tmp_path / "first")
     second = train(compose_train(*quick), tmp_path / "second")
     assert first["metrics"] == second["metrics"]
+
+
+def test_the_epoch_training_means_weigh_every_pair_once(compose_train):
+    """train/loss is the mean over the epoch's pairs of the losses the steps trained on (summed on the device)."""
+
+    class Steps(pl.Callback):
+        seen: list[tuple[float, float, int]] = []
+
+        def on_train_batch_end(self, trainer, module, outputs, batch, index):
+            pairs = batch["input_ids"].shape[0] // 2
+            Steps.seen.append((outputs["loss"].item(), pairs))
+
+    pl.seed_everything(0)
+    module, datamodule = build(compose_train(*SMALL_LAB, "data.batch_size=7"))
+    trainer = pl.Trainer(max_epochs=1, limit_val_batches=0, logger=False, enable_checkpointing=False,
+                         enable_progress_bar=False, enable_model_summary=False, callbacks=[Steps()])  # fmt: skip
+    trainer.fit(module, datamodule=datamodule)
+    losses = torch.tensor([loss for loss, _ in Steps.seen])
+    pairs = torch.tensor([count for _, count in Steps.seen], dtype=torch.float32)
+    expected = (losses * pairs).sum() / pairs.sum()
+    assert trainer.callback_metrics["train/loss"].item() == pytest.approx(expected.item(), rel=1e-6)
+    assert trainer.callback_metrics["train/loss_step"].item() == pytest.approx(Steps.seen[-1][0])
