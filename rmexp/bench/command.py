@@ -174,6 +174,8 @@ def report_markdown(report: dict[str, Any]) -> str:
         else:
             parts += ["", f"### {name}", "", f"skipped: {case.get('skipped') or case.get('failed')}"]
     scaling = report.get("scaling") or {}
+    if "failed" in scaling:
+        parts += ["", "### Scaling", "", f"failed: {scaling['failed']}"]
     if "max_length" in scaling:
         parts += [
             "",
@@ -210,7 +212,10 @@ def run_bench(cfg: DictConfig) -> dict[str, Any]:
             continue
         cases[name] = {"runs": runs, "summary": summarise_case(runs, peak_for(case_precision(cfg, case), peaks))}
         print(case_table(name, cases[name]["summary"], case_precision(cfg, case)) + "\n", flush=True)
-    scaling = run_scaling(cfg, jobs) if cfg.get("scaling") else None
+    try:
+        scaling = run_scaling(cfg, jobs) if cfg.get("scaling") else None
+    except UserError as error:  # the cases' tables are kept
+        scaling = {"failed": str(error)}
     machine["load_average"] = {"start": load_at_start, "max": max(jobs.loads), "end": os.getloadavg()[0]}
     report = {
         "machine": machine,
