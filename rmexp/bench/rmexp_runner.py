@@ -20,7 +20,7 @@ from rmexp.bench.flops import non_embedding_parameters
 from rmexp.bench.pairs import held_out_result, split_pairs
 from rmexp.bench.timing import StepClock
 from rmexp.data.records import PreferencePair
-from rmexp.models.shared_prefix import PAD_SEGMENT, pack_groups
+from rmexp.models.shared_prefix import common_prefix_lengths
 from rmexp.score import reward_texts
 from rmexp.train import build
 
@@ -35,12 +35,18 @@ class LightningStepClock(pl.Callback):
 
 
 def computed_mask(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor | None:
-    """The real positions of the packed rows a model that shares each pair's prompt runs (None: the batch's own)."""
+    """The real positions of the packed rows a model that shares each pair's prompt runs (None: the batch's own).
+
+    Only the rows' widths are worked out (prefix once, then both suffixes), not the rows: the clock
+    runs inside the timed step and must not slow it.
+    """
     if not getattr(model, "share_prefix", False):
         return None
     pairs = batch["input_ids"].shape[0] // 2
     groups = torch.stack([torch.arange(pairs), torch.arange(pairs) + pairs], dim=1)
-    return pack_groups(batch["input_ids"], batch["attention_mask"], groups).segments != PAD_SEGMENT
+    prefixes = common_prefix_lengths(batch["input_ids"], batch["attention_mask"], groups)
+    widths = batch["attention_mask"].sum(dim=1)[groups].sum(dim=1) - prefixes
+    return torch.arange(int(widths.max())) < widths.unsqueeze(1)
 
 
 def train_and_score(run: CaseRun) -> dict[str, Any]:

@@ -103,3 +103,13 @@ def test_packed_length_counts_the_prefix_once():
     assert packed_length([[5, 6, 7, 8], [5, 6, 7, 9, 9]]) == 3 + 1 + 2
     assert packed_length([[1, 2], [3]]) == 3
     assert packed_length([[4, 5, 6], [4, 5, 6], [4, 5]]) == 1 + 2 + 2 + 1  # each keeps a token of its own
+
+
+def test_the_bench_clock_counts_the_packed_rows_without_packing_them():
+    from rmexp.bench.rmexp_runner import computed_mask
+
+    model, tokenizer = build("tiny")
+    input_ids, mask, groups = batch_of(tokenizer, PROMPTS, RESPONSES)
+    packed = pack_groups(input_ids, mask, groups)
+    counted = computed_mask(model, {"input_ids": input_ids, "attention_mask": mask})
+    assert counted.tolist() == (packed.segments != PAD_SEGMENT).tolist()
