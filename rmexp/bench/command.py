@@ -89,7 +89,7 @@ def case_run(cfg: DictConfig, case: DictConfig, **changes: Any) -> dict[str, Any
 
 def case_precision(cfg: DictConfig | dict, case: DictConfig | dict) -> str:
     """The case's own precision where it sets one (the tiny model: float32), else the bench's."""
-    return case.get("precision") or cfg.precision
+    return case.get("precision") or cfg["precision"]
 
 
 def training_job(cfg: DictConfig, case: DictConfig, system: str, **changes: Any) -> dict[str, Any]:

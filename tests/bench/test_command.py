@@ -27,3 +27,26 @@ def test_a_case_whose_data_file_is_absent_is_skipped_with_the_reason(tmp_path):
     case = OmegaConf.create({"train": ["model=tiny", "data=hh_rlhf", f"data.path={absent}"]})
     assert missing_data(cfg, case) == f"{absent} is absent"
     assert missing_data(cfg, OmegaConf.create({"train": ["model=tiny", "data=synthetic"]})) is None
+
+
+def test_the_report_names_each_case_precision_and_what_was_skipped_or_failed():
+    from rmexp.bench.command import report_markdown
+    from rmexp.bench.tables import summarise_case
+
+    from .test_tables import SCORED, run
+
+    summary = summarise_case({"rmexp": [run(20.0, **SCORED)], "trl": [run(10.0, **SCORED)]}, peak=1e10)
+    report = {
+        "machine": {"cpu": "a CPU", "cores": 2, "memory_gib": 24.0, "threads": 2, "software": "torch",
+                    "load_average": {"start": 0.1, "max": 1.0, "end": 0.5}},
+        "matmul_peak": {"float32": 2e11, "bfloat16": 4e11},
+        "config": {"precision": "bf16-mixed", "batch_size": 8, "max_length": 256, "seed": 0,
+                   "cases": {"tiny": {"precision": "32-true"}, "minilm": {}, "smollm2": {}}},
+        "cases": {"tiny": {"summary": summary}, "minilm": {"summary": summary}, "smollm2": {"skipped": "x is absent"}},
+        "scaling": {"failed": "a run failed"},
+    }  # fmt: skip
+    markdown = report_markdown(report)
+    assert "### tiny (32-true)" in markdown and "### minilm (bf16-mixed)" in markdown
+    assert "### smollm2\n\nskipped: x is absent" in markdown
+    assert "### Scaling\n\nfailed: a run failed" in markdown
+    assert "matmul peak (float32 / bfloat16): 200.0 / 400.0 GFLOP/s" in markdown
