@@ -20,7 +20,7 @@ from rmexp.bench.flops import non_embedding_parameters
 from rmexp.bench.pairs import held_out_result, split_pairs
 from rmexp.bench.timing import StepClock
 from rmexp.data.records import PreferencePair
-from rmexp.models.shared_prefix import common_prefix_lengths
+from rmexp.models.shared_prefix import packed_widths
 from rmexp.score import reward_texts
 from rmexp.train import build
 
@@ -44,8 +44,7 @@ def computed_mask(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> tor
         return None
     pairs = batch["input_ids"].shape[0] // 2
     groups = torch.stack([torch.arange(pairs), torch.arange(pairs) + pairs], dim=1)
-    prefixes = common_prefix_lengths(batch["input_ids"], batch["attention_mask"], groups)
-    widths = batch["attention_mask"].sum(dim=1)[groups].sum(dim=1) - prefixes
+    widths = packed_widths(batch["input_ids"], batch["attention_mask"], groups)
     return torch.arange(int(widths.max())) < widths.unsqueeze(1)
 
 

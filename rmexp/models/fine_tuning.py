@@ -64,18 +64,18 @@ def reward_model_on(
             f"model.reward_model.pooling='pooler': {backbone.config.model_type} has no [CLS] pooler; "
             "use last (decoders), first or mean"
         )
-    if share_prefix and not (pooling == "last" and can_share_prefix(backbone)):
-        raise UserError(
-            f"model.reward_model.share_prefix=true: {backbone.config.model_type} with pooling={pooling} cannot share "
-            "a prompt between responses exactly; it needs a causal decoder read at its last token (pooling=last) "
-            "with sdpa or eager attention. Leave share_prefix unset (null) to share wherever it is exact"
-        )
     if not backbone_dropout:
         for module in backbone.modules():
             if isinstance(module, nn.Dropout):
                 module.p = 0.0
     if attn_implementation is not None:
         backbone.set_attn_implementation(attn_implementation)
+    if share_prefix and not can_share_prefix(backbone, pooling):  # checked on the kernel the model will run
+        raise UserError(
+            f"model.reward_model.share_prefix=true: {backbone.config.model_type} with pooling={pooling} cannot share "
+            "a prompt between responses exactly; it needs a causal decoder read at its last token (pooling=last) "
+            "with sdpa or eager attention. Leave share_prefix unset (null) to share wherever it is exact"
+        )
     backbone = prepare_backbone(backbone, freeze_backbone, lora, gradient_checkpointing)
     return RewardModel(
         backbone, pooling=pooling, head_init_std=head_init_std, head_dropout=head_dropout, share_prefix=share_prefix

@@ -23,8 +23,7 @@ class RewardModel(nn.Module):
         super().__init__()
         self.backbone = backbone
         self.pooling = pooling
-        exact = pooling == "last" and can_share_prefix(backbone)
-        self.share_prefix = exact if share_prefix is None else share_prefix
+        self.share_prefix = can_share_prefix(backbone, pooling) if share_prefix is None else share_prefix
         # Dropout on the pooled state regularises the head alone (BertForSequenceClassification's place for it).
         self.head_dropout = nn.Dropout(head_dropout)
         self.head = nn.Linear(backbone.config.hidden_size, 1)

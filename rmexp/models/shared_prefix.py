@@ -79,6 +79,12 @@ def pack_groups(input_ids: Tensor, attention_mask: Tensor, groups: Tensor) -> Pa
     return PackedGroups(packed_ids.to(device), packed_positions.to(device), packed_segments.to(device), ends.to(device))
 
 
+def packed_widths(input_ids: Tensor, attention_mask: Tensor, groups: Tensor) -> Tensor:
+    """[G]: each group's packed row width (prefix once, then every member's suffix), without packing it."""
+    prefixes = common_prefix_lengths(input_ids, attention_mask, groups)
+    return attention_mask.sum(dim=1)[groups].sum(dim=1) - (groups.shape[1] - 1) * prefixes
+
+
 def packed_length(sequences: list[list[int]]) -> int:
     """The width of the row that packs these sequences (one prompt's responses): the prefix once, then each suffix."""
     shortest = min(len(ids) for ids in sequences)
@@ -88,11 +94,11 @@ def packed_length(sequences: list[list[int]]) -> int:
     return sum(len(ids) for ids in sequences) - (len(sequences) - 1) * shared
 
 
-def can_share_prefix(backbone: torch.nn.Module) -> bool:
-    """A causal decoder whose attention takes a custom 4D mask (sdpa or eager)."""
+def can_share_prefix(backbone: torch.nn.Module, pooling: str) -> bool:
+    """Exact only for a causal decoder read at its last token, whose attention takes a custom 4D mask (sdpa, eager)."""
     config = getattr(backbone, "config", None)
     causal = any(getattr(module, "is_causal", False) is True for module in backbone.modules())
-    return causal and getattr(config, "_attn_implementation", None) in ("sdpa", "eager")
+    return pooling == "last" and causal and getattr(config, "_attn_implementation", None) in ("sdpa", "eager")
 
 
 def attention_mask_for(packed: PackedGroups, implementation: str, dtype: torch.dtype) -> Tensor:

@@ -5,7 +5,7 @@ import torch
 from hydra.errors import InstantiationException
 
 from rmexp.data.padding import pad_sequences
-from rmexp.models.shared_prefix import PAD_SEGMENT, common_prefix_lengths, pack_groups, packed_length
+from rmexp.models.shared_prefix import PAD_SEGMENT, common_prefix_lengths, pack_groups, packed_length, packed_widths
 from tests.models.conftest import build
 
 
@@ -17,6 +17,7 @@ def test_pack_groups_by_hand():
     assert packed.position_ids.tolist() == [[0, 1, 2, 3, 3, 4], [0, 1, 0, 0, 0, 0]]
     assert packed.segments.tolist() == [[0, 0, 0, 1, 2, 2], [1, 1, 2, *[PAD_SEGMENT] * 3]]
     assert packed.ends.tolist() == [[3, 5], [1, 2]]
+    assert packed_widths(input_ids, mask, torch.tensor([[0, 2], [1, 3]])).tolist() == [6, 3]
     allowed = packed.attention_allowed()[0, 0].int().tolist()
     assert allowed[4] == [1, 1, 1, 0, 1, 0]  # the rejected response's first token: prefix and itself, not chosen
     assert allowed[3] == [1, 1, 1, 1, 0, 0]  # the chosen response's token reads the prefix, causally
