@@ -24,6 +24,7 @@ from rich.console import Console
 from torch.utils.data import DataLoader
 
 from rmexp import CONFIG_DIR
+from rmexp.devices import resolve_device
 from rmexp.errors import UserError, exit_on_user_error
 from rmexp.export import load_reward_model
 from rmexp.metrics.pairwise import subset_accuracy
@@ -80,8 +81,9 @@ def evaluate(cfg: DictConfig, output_dir: Path) -> dict[str, Any]:
     started = time.time()
     if cfg.split not in SPLITS:
         raise UserError(f"split={cfg.split!r}: expected one of {list(SPLITS)}")
+    device = resolve_device(cfg.device)
     model, tokenizer = load_reward_model(cfg.reward_model)
-    module: RewardModule = instantiate(cfg.loss, model=model, optimizer=None)
+    module: RewardModule = instantiate(cfg.loss, model=model, optimizer=None).to(device)
     datamodule: LightningDataModule = instantiate(cfg.data, tokenizer=tokenizer, view=module.view)
     datamodule.setup("test" if cfg.split == "test" else "fit")
     dataloader = getattr(datamodule, f"{cfg.split}_dataloader")()

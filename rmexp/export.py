@@ -92,7 +92,9 @@ def reward_layer(classifier: nn.Module, pooling: str) -> nn.Linear:
 def check_same_rewards(model: RewardModel, classifier: nn.Module, tokenizer: PreTrainedTokenizerBase) -> None:
     """Score a probe pair with both: the folder is written only when the classifier repeats rmexp's rewards."""
     probe = tokenizer(["a probe prompt"], ["and a longer probe response"], return_tensors="pt")
-    inputs = {"input_ids": probe["input_ids"], "attention_mask": probe["attention_mask"]}
+    device = next(model.parameters()).device  # a model still on the GPU it trained on is probed there
+    inputs = {"input_ids": probe["input_ids"].to(device), "attention_mask": probe["attention_mask"].to(device)}
+    classifier.to(device)
     was_training = model.training
     with torch.no_grad():
         expected = model.eval()(**inputs).float()

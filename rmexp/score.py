@@ -29,6 +29,7 @@ from rmexp.data.encoding import encode_responses
 from rmexp.data.formats.chat import messages, render_prompt
 from rmexp.data.padding import pad_sequences
 from rmexp.data.validation import MISMATCH, RowError, field, nonempty_text
+from rmexp.devices import resolve_device
 from rmexp.errors import UserError, exit_on_user_error
 from rmexp.export import load_reward_model
 
@@ -149,8 +150,9 @@ def score(cfg: DictConfig, input_path: Path, output_path: Path) -> int:
     require_file(input_path)  # before the model loads: the cheap mistake first
     if not isinstance(cfg.batch_size, int) or cfg.batch_size < 1:
         raise UserError(f"batch_size={cfg.batch_size!r}: expected a whole number >= 1")
+    device = resolve_device(cfg.device)
     model, tokenizer = load_reward_model(cfg.reward_model)
-    model.to(cfg.device)
+    model.to(device)
     return score_file(model, tokenizer, input_path, output_path, cfg.batch_size, cfg.max_length)
 
 

@@ -77,10 +77,10 @@ def test_every_option_builds_a_module_and_its_data(compose_train, tmp_path, grou
 
 
 def lacks_what_it_needs(trainer_option: str) -> bool:
-    """FSDP and DeepSpeed need GPUs, DeepSpeed its optional package too; without them they stop at once."""
+    """gpu, FSDP and DeepSpeed need GPUs, DeepSpeed its optional package too; without them they stop at once."""
     if trainer_option == "deepspeed" and importlib.util.find_spec("deepspeed") is None:
         return True
-    return trainer_option in ("fsdp", "deepspeed") and not torch.cuda.is_available()
+    return trainer_option in ("gpu", "fsdp", "deepspeed") and not torch.cuda.is_available()
 
 
 @pytest.mark.parametrize("group", ["trainer", "logger", "callbacks"])

@@ -20,6 +20,7 @@ from typing import Any
 
 import hydra
 import numpy as np
+import torch
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from hydra.utils import instantiate
@@ -33,6 +34,7 @@ from rmexp import CONFIG_DIR
 from rmexp.bon.curve import COLUMNS, best_of_n_curve, headline, powers_of_two
 from rmexp.bon.plots import plot_over_optimisation, plot_pick_length
 from rmexp.data.lab import SPLITS, generate
+from rmexp.devices import resolve_device
 from rmexp.errors import UserError, describe_user_error
 from rmexp.export import load_reward_model
 from rmexp.score import reward_texts
@@ -99,11 +101,12 @@ def best_of_n(cfg: DictConfig, output_dir: Path) -> dict[str, Any]:
     summary = {"seed": cfg.seed, "overrides": overrides, "metrics": {}, "output_dir": str(output_dir)}
     try:
         n_values = checked_n_values(cfg)
+        device = resolve_device(cfg.bon.device, key="bon.device")  # before any training: a bad device fails at once
         if cfg.reward_model is None:
             summary = train(cfg, output_dir)
         reward_model = output_dir if cfg.reward_model is None else checked_reward_model(cfg)
         write_json_atomic(output_dir / "summary.json", summary | {"status": "running"})
-        summary["best_of_n"], metrics = run_best_of_n(cfg, Path(reward_model), n_values, output_dir)
+        summary["best_of_n"], metrics = run_best_of_n(cfg, Path(reward_model), n_values, output_dir, device)
     except RunStopped:
         raise
     except Exception as error:
@@ -117,12 +120,12 @@ def best_of_n(cfg: DictConfig, output_dir: Path) -> dict[str, Any]:
 
 
 def run_best_of_n(
-    cfg: DictConfig, reward_model: Path, n_values: list[int], output_dir: Path
+    cfg: DictConfig, reward_model: Path, n_values: list[int], output_dir: Path, device: torch.device
 ) -> tuple[dict[str, Any], dict[str, float]]:
     """Draw, score, estimate, report: the `best_of_n` section of the summary and the headline metrics."""
     started = time.time()
     model, tokenizer = load_reward_model(reward_model)
-    model.to(cfg.bon.device)
+    model.to(device)
     lab = generate(instantiate(cfg.data.lab))
     prompts = np.flatnonzero(lab.prompt_split == SPLITS.index("test"))[: cfg.bon.max_prompts]
     candidates = instantiate(cfg.generator)(lab, prompts, cfg.bon.num_candidates)

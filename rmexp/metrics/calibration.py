@@ -23,9 +23,11 @@ def reliability_bins(probabilities: Tensor, outcomes: Tensor, num_bins: int = 10
     Empty bins hold NaN confidence and frequency; p = 1.0 falls in the last bin.
     """
     index = (probabilities * num_bins).long().clamp(0, num_bins - 1)
-    counts = torch.bincount(index, minlength=num_bins).double()
-    sums = torch.zeros(num_bins, dtype=torch.float64).index_add_(0, index, probabilities.double())
-    hits = torch.zeros(num_bins, dtype=torch.float64).index_add_(0, index, outcomes.double())
+    # a one-hot sum, not index_add_ or bincount: on the inputs' device, and deterministic on CUDA too
+    membership = torch.nn.functional.one_hot(index, num_bins).double()  # [N, bins]
+    counts = membership.sum(dim=0)
+    sums = probabilities.double() @ membership
+    hits = outcomes.double() @ membership
     return {"confidence": sums / counts, "frequency": hits / counts, "count": counts}
 
 

@@ -25,7 +25,7 @@ def reward_per_100_tokens(rewards: Tensor, lengths: Tensor) -> Tensor:
     centred = lengths - lengths.mean()
     variance = (centred * centred).sum()
     if variance == 0:
-        return torch.tensor(0.0)
+        return rewards.new_zeros((), dtype=torch.float32)
     return (100 * (centred * (rewards - rewards.mean())).sum() / variance).float()
 
 
@@ -53,7 +53,7 @@ def length_split_accuracy(reward_gap: Tensor, preference_gap: Tensor, length_gap
     inverted = (length_gap != 0) & ~aligned
 
     def accuracy_on(mask: Tensor) -> Tensor:
-        return pair_agreement(reward_gap[mask], preference_gap[mask]) if mask.any() else torch.tensor(NAN)
+        return pair_agreement(reward_gap[mask], preference_gap[mask]) if mask.any() else reward_gap.new_tensor(NAN)
 
     return {
         "longer_preferred_rate": pair_agreement(length_gap, preference_gap),
@@ -92,4 +92,4 @@ def r_squared(target: Tensor, design: Tensor) -> Tensor:
     coefficients = torch.linalg.lstsq(design, target.unsqueeze(1)).solution
     residual = target - (design @ coefficients).squeeze(1)
     total = ((target - target.mean()) ** 2).sum()
-    return (1 - (residual**2).sum() / total).float() if total > 0 else torch.tensor(0.0)
+    return (1 - (residual**2).sum() / total).float() if total > 0 else target.new_zeros((), dtype=torch.float32)

@@ -19,7 +19,7 @@ def pair_agreement(reward_gap: Tensor, target_gap: Tensor) -> Tensor:
     pairs the reward ties count half. NaN when no pair remains."""
     decided = target_gap != 0
     agree = torch.where(reward_gap == 0, 0.5, ((reward_gap > 0) == (target_gap > 0)).float())
-    return agree[decided].mean() if decided.any() else torch.tensor(float("nan"))
+    return agree[decided].mean() if decided.any() else agree.new_tensor(float("nan"))
 
 
 def grouped_pair_accuracy(rewards: Tensor, targets: Tensor, groups: Tensor) -> Tensor:

@@ -51,32 +51,32 @@ def common_prefix_lengths(input_ids: Tensor, attention_mask: Tensor, groups: Ten
 def pack_groups(input_ids: Tensor, attention_mask: Tensor, groups: Tensor) -> PackedGroups:
     """Pack right-padded rows: `groups` [G, K] holds the row indices of each prompt's K responses.
 
-    Padding positions hold token 0: no other position reads them.
+    Built with tensor operations on the inputs' device, no loop over rows: on a GPU a row-by-row
+    build would wait for the device at every slice. Padding positions hold token 0: no other
+    position reads them.
     """
     lengths = attention_mask.sum(dim=1)
-    prefixes = common_prefix_lengths(input_ids, attention_mask, groups).tolist()
-    rows = []
-    for group, prefix in zip(groups.tolist(), prefixes, strict=True):
-        pieces, positions, segments, ends = [input_ids[group[0], :prefix]], [torch.arange(prefix)], [], []
-        segments.append(torch.zeros(prefix, dtype=torch.long))
-        for member, row in enumerate(group, start=1):
-            length = int(lengths[row])
-            pieces.append(input_ids[row, prefix:length])
-            positions.append(torch.arange(prefix, length))
-            segments.append(torch.full((length - prefix,), member, dtype=torch.long))
-            ends.append(sum(len(piece) for piece in pieces) - 1)
-        rows.append((torch.cat(pieces), torch.cat(positions), torch.cat(segments), ends))
-    width = max(len(ids) for ids, *_ in rows)
-    packed_ids = torch.zeros((len(rows), width), dtype=input_ids.dtype)
-    packed_positions = torch.zeros((len(rows), width), dtype=torch.long)
-    packed_segments = torch.full((len(rows), width), PAD_SEGMENT, dtype=torch.long)
-    for index, (ids, positions, segments, _) in enumerate(rows):
-        packed_ids[index, : len(ids)] = ids
-        packed_positions[index, : len(ids)] = positions
-        packed_segments[index, : len(ids)] = segments
-    ends = torch.tensor([row[3] for row in rows], dtype=torch.long)
-    device = input_ids.device
-    return PackedGroups(packed_ids.to(device), packed_positions.to(device), packed_segments.to(device), ends.to(device))
+    prefixes = common_prefix_lengths(input_ids, attention_mask, groups)  # [G]
+    suffixes = lengths[groups] - prefixes.unsqueeze(1)  # [G, K], each >= 1
+    starts = prefixes.unsqueeze(1) + suffixes.cumsum(dim=1) - suffixes  # [G, K]: where each response begins
+    row_widths = prefixes + suffixes.sum(dim=1)
+    width = int(row_widths.max())  # the one value the host needs: the packed batch's shape
+    columns = torch.arange(width, device=input_ids.device).expand(len(groups), width)  # [G, W]
+    # the response a column falls in: how many responses start at or before it (0: the prefix)
+    segments = (columns.unsqueeze(1) >= starts.unsqueeze(2)).sum(dim=1)
+    member = (segments - 1).clamp(min=0)
+    in_response = segments > 0
+    source_rows = groups.gather(1, member)
+    offsets = columns - starts.gather(1, member) + prefixes.unsqueeze(1)
+    positions = torch.where(in_response, offsets, columns)
+    filled = columns < row_widths.unsqueeze(1)
+    tokens = input_ids[source_rows, positions.clamp(max=input_ids.shape[1] - 1)]
+    return PackedGroups(
+        input_ids=torch.where(filled, tokens, 0),
+        position_ids=torch.where(filled, positions, 0),
+        segments=torch.where(filled, segments, PAD_SEGMENT),
+        ends=starts + suffixes - 1,
+    )
 
 
 def packed_widths(input_ids: Tensor, attention_mask: Tensor, groups: Tensor) -> Tensor:

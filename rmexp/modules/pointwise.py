@@ -72,6 +72,7 @@ class PointwiseRewardModule(RewardModule):
     def evaluation_metrics(self, outputs: dict[str, Tensor]) -> dict[str, Tensor]:
         rewards, targets, scores = outputs["rewards"], outputs["targets"], outputs["scores"]
         first, second = within_group_pairs(outputs["prompt_id"])
+        kendall = kendalltau(rewards.detach().cpu(), scores.cpu()).statistic  # scipy's, on the host
         metrics = {
             "loss": self.loss_fn(rewards, targets),
             "mse": ((rewards - targets) ** 2).mean(),
@@ -79,7 +80,7 @@ class PointwiseRewardModule(RewardModule):
             "pearson": pearson(rewards, scores),
             "spearman": spearman(rewards, scores),
             # tau-b, which corrects for the many ties of 1-10 ratings
-            "kendall": torch.tensor(kendalltau(rewards.detach().cpu(), scores.cpu()).statistic, dtype=torch.float32),
+            "kendall": rewards.new_tensor(kendall, dtype=torch.float32),
             "accuracy": grouped_pair_accuracy(rewards, scores, outputs["prompt_id"]),
             "reward_mean": rewards.mean(),
             "reward_std": rewards.std(),

@@ -1,0 +1,49 @@
+"""Which device a command runs on: `device=auto` takes a GPU where there is one, the CPU elsewhere.
+
+`rmexp-eval`, `rmexp-score` and `rmexp-bon` take a `device` key, and a training run's
+`trainer.accelerator`; a device this machine does not have is a user's mistake, said in one line
+before any model loads, not a CUDA error deep in a forward pass.
+"""
+
+import torch
+
+from rmexp.errors import UserError
+
+EXPECTED = "auto, cpu, cuda, cuda:<index> or mps"
+GPU_ACCELERATORS = ("gpu", "cuda")
+
+
+def no_cuda_reason() -> str:
+    build = "a CPU-only build" if not torch.backends.cuda.is_built() else "built with CUDA, but it finds no GPU"
+    return f"torch {torch.__version__} here is {build} (README, 'GPU' says how to install a CUDA build)"
+
+
+def resolve_device(requested: str, key: str = "device") -> torch.device:
+    """The torch device `requested` names; `auto` is the first CUDA GPU, else Apple's MPS, else the CPU."""
+    if requested == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        return torch.device("mps" if torch.backends.mps.is_available() else "cpu")
+    try:
+        device = torch.device(str(requested))
+    except (RuntimeError, TypeError):
+        raise UserError(f"{key}={requested!r}: expected {EXPECTED}") from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise UserError(f"{key}={requested}: no CUDA GPU; {no_cuda_reason()}; use {key}=cpu or {key}=auto")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise UserError(f"{key}={requested}: this machine has {torch.cuda.device_count()} CUDA GPU(s), from cuda:0")
+    elif device.type == "mps" and not torch.backends.mps.is_available():
+        raise UserError(f"{key}={requested}: Apple's MPS is not available here; use {key}=cpu or {key}=auto")
+    elif device.type not in ("cpu", "cuda", "mps"):
+        raise UserError(f"{key}={requested!r}: expected {EXPECTED}")
+    return device
+
+
+def check_accelerator(accelerator: str) -> None:
+    """Refuse `trainer.accelerator=gpu` on a machine without CUDA, with the reason and the way out."""
+    if str(accelerator) in GPU_ACCELERATORS and not torch.cuda.is_available():
+        raise UserError(
+            f"trainer.accelerator={accelerator}: no CUDA GPU; {no_cuda_reason()}; "
+            "train with trainer=cpu, or trainer=auto to take a GPU wherever there is one"
+        )

@@ -1,0 +1,66 @@
+"""Devices: `auto` takes what the machine has; a device it lacks is a one-line mistake, before any model loads."""
+
+import pytest
+import torch
+
+from rmexp.bon import command as bon_command
+from rmexp.devices import resolve_device
+from rmexp.errors import UserError
+
+from .conftest import SMALL_LAB
+from .test_bad_inputs import ENTRY_POINTS, QUICK, run_entry_point, write
+
+no_gpu = pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA GPU")
+
+
+def test_auto_is_a_gpu_where_there_is_one_else_the_cpu():
+    expected = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
+    assert resolve_device("auto").type == expected
+    assert resolve_device("cpu") == torch.device("cpu")
+
+
+@pytest.mark.parametrize("name", ["banana", "tpu", "cuda:x", ""])
+def test_a_device_torch_does_not_know_is_named_with_what_is_expected(name):
+    with pytest.raises(UserError, match=f"device={name!r}: expected auto, cpu, cuda, cuda:<index> or mps"):
+        resolve_device(name)
+
+
+@no_gpu
+def test_cuda_without_a_gpu_says_why_and_what_to_use_instead():
+    with pytest.raises(UserError) as refused:
+        resolve_device("cuda:0", key="bon.device")
+    message = str(refused.value)
+    assert message.startswith("bon.device=cuda:0: no CUDA GPU; torch ")
+    assert message.endswith("use bon.device=cpu or bon.device=auto")
+
+
+@no_gpu
+def test_training_on_a_gpu_the_machine_lacks_stops_before_building_with_the_way_out(tmp_path, capfd):
+    code, stderr = run_entry_point("train", ["trainer=gpu", *SMALL_LAB, *QUICK, f"hydra.run.dir={tmp_path}"], capfd)
+    assert code == 2
+    assert "error: trainer.accelerator=gpu: no CUDA GPU; torch " in stderr
+    assert "train with trainer=cpu, or trainer=auto to take a GPU wherever there is one" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_trainer_auto_trains_on_what_there_is(compose_train, tmp_path):
+    from rmexp.train import train
+
+    summary = train(compose_train("trainer=auto", *SMALL_LAB, *QUICK), tmp_path)
+    assert summary["status"] == "completed"
+
+
+@pytest.mark.parametrize("command", ["eval", "score", "bon"])
+def test_every_scoring_command_refuses_an_unknown_device_before_loading_a_model(tmp_path, capfd, command):
+    rows = write(tmp_path / "rows.jsonl", [{"prompt": "p", "response": "r"}])
+    key = "bon.device" if command == "bon" else "device"
+    args = {
+        "eval": ["reward_model=not_loaded", "device=banana", *SMALL_LAB],
+        "score": ["reward_model=not_loaded", f"input={rows}", "device=banana"],
+        "bon": ["bon.device=banana", *SMALL_LAB, *QUICK],
+    }[command]
+    ENTRY_POINTS.setdefault("bon", bon_command.main)
+    code, stderr = run_entry_point(command, [*args, f"hydra.run.dir={tmp_path / 'out'}"], capfd)
+    assert code == 2
+    assert f"error: {key}='banana': expected auto, cpu, cuda, cuda:<index> or mps" in stderr
+    assert "Traceback" not in stderr
