@@ -29,6 +29,8 @@ SWEEP = {
     ("listwise_pairs", 3): (NO_SUMMARY, None),
 }
 CLI_OVERRIDES = ["experiment=demo", "logger=none"]
+# The sweeper's class as Hydra 1.3 writes it in multirun.yaml
+BASIC_SWEEPER_TARGET = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 
 
 def write_job(folder: Path, overrides: list[str], status: str, accuracy: float | None, seed: int) -> None:
@@ -50,7 +52,7 @@ def write_sweep(sweep_dir: Path) -> Path:
     params = {"loss": "bt,pointwise_mse,listwise_pairs", "seed": "range(4)"}
     multirun = {
         "hydra": {
-            "sweeper": {"_target_": "hydra._internal.core_plugins.basic_sweeper.BasicSweeper", "params": params},
+            "sweeper": {"_target_": BASIC_SWEEPER_TARGET, "params": params},
             "overrides": {"task": CLI_OVERRIDES},
         }
     }
