@@ -23,7 +23,7 @@ from rich.console import Console
 
 from rmexp.compare.plots import plot_all
 from rmexp.compare.runs import COMPLETED, Run, collect_runs, parse_overrides
-from rmexp.compare.tables import Table, paired_table, problem_table, spread_table, to_markdown, to_rich, write_csv
+from rmexp.compare.tables import Table, paired_tables, problem_table, spread_table, to_markdown, to_rich, write_csv
 from rmexp.compare.variants import Variant, baseline_counterparts, group_by_variant
 from rmexp.errors import UserError, exit_on_user_error
 
@@ -87,7 +87,7 @@ def compare(options: argparse.Namespace, console: Console) -> list[Table]:
     counterparts = baseline_counterparts(list(groups), baseline) if baseline else {}
 
     spreads = [spread_table(groups, metric, options.confidence) for metric in metrics]
-    paired = [paired_table(groups, counterparts, metric, options.confidence) for metric in metrics] if baseline else []
+    paired = paired_tables(groups, counterparts, metrics, options.confidence) if baseline else []
     problems = problem_table(groups, metrics)
     tables = [*spreads, *paired, *([problems] if problems.rows else [])]
 

@@ -46,16 +46,20 @@ def test_each_variant_is_paired_by_seed_with_the_baseline(compared):
     rows = read_csv(output / "paired.csv")
     assert set(rows) == {"loss=pointwise_mse", "loss=listwise_pairs"}
     listwise, pointwise = rows["loss=listwise_pairs"], rows["loss=pointwise_mse"]
-    # differences 0.03, 0.04, 0.02: t = 5.196 on 2 df
+    # differences 0.03, 0.04, 0.02: t = 5.196 on 2 df; d_z = 0.03 / 0.01
     assert listwise["baseline"] == "loss=bt" and listwise["pairs"] == "3"
-    assert [float(listwise[key]) for key in ("difference", "ci_low", "ci_high", "p_value")] == pytest.approx(
-        [0.03, 0.005159, 0.054841, 0.035098], abs=1e-6
+    assert [float(listwise[key]) for key in ("difference", "ci_low", "ci_high", "d_z", "p_value")] == pytest.approx(
+        [0.03, 0.005159, 0.054841, 3.0, 0.035098], abs=1e-6
     )
-    # seeds 0 and 1: -0.10, -0.08 -> mean -0.09, se 0.01, t = -9 on 1 df: p = 1 - 2 atan(9) / pi
-    assert [float(pointwise[key]) for key in ("difference", "ci_low", "ci_high")] == pytest.approx(
-        [-0.09, -0.217062, 0.037062], abs=1e-6
+    # seeds 0 and 1: -0.10, -0.08 -> mean -0.09, se 0.01, t = -9 on 1 df: p = 1 - 2 atan(9) / pi; d_z = -0.09 / 0.014142
+    assert [float(pointwise[key]) for key in ("difference", "ci_low", "ci_high", "d_z")] == pytest.approx(
+        [-0.09, -0.217062, 0.037062, -6.363961], abs=1e-6
     )
-    assert float(pointwise["p_value"]) == pytest.approx(1 - 2 * math.atan(9) / math.pi, abs=1e-9)
+    pointwise_p = 1 - 2 * math.atan(9) / math.pi  # 0.070447
+    assert float(pointwise["p_value"]) == pytest.approx(pointwise_p, abs=1e-9)
+    # Holm over the two tests: 2 * 0.0350987 (on 2 df p = 1 - t / sqrt(t^2 + 2), t = 3 sqrt 3), then 0.070447 * 1
+    assert float(listwise["p_holm"]) == pytest.approx(2 * (1 - math.sqrt(27 / 29)), abs=1e-9)  # 0.070197
+    assert float(pointwise["p_holm"]) == pytest.approx(pointwise_p, abs=1e-9)
 
 
 def test_runs_that_are_not_results_are_listed_with_why(compared):
