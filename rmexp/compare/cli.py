@@ -97,6 +97,8 @@ def compare(options: argparse.Namespace, console: Console) -> list[Table]:
     write_csv(spreads, output / "variants.csv")
     if paired:
         write_csv(paired, output / "paired.csv")
+    else:  # an earlier call's, which would read as this one's
+        (output / "paired.csv").unlink(missing_ok=True)
     write_csv([problems], output / "left_out.csv")
     command = " ".join(["rmexp-compare", *sys.argv[1:]]) if sys.argv[0].endswith("rmexp-compare") else ""
     (output / "compare.md").write_text(

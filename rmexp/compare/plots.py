@@ -85,7 +85,11 @@ def plot_against(groups: dict[Variant, list[Run]], key: str, metric: str, path: 
 def plot_all(
     groups: dict[Variant, list[Run]], metrics: list[str], folder: Path, confidence: float = 0.95
 ) -> list[Path]:
-    """Every picture of the comparison: per variant for each metric, and against each numeric swept key."""
+    """Every picture of the comparison: per variant for each metric, and against each numeric swept key.
+
+    A PNG in `folder` this call did not draw is an earlier call's (another metric, another sweep): it is
+    removed, so the folder never shows a plot that disagrees with the tables beside it.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     paths = [plot_variants(groups, metric, folder / file_name(metric), confidence) for metric in metrics]
     for key in numeric_keys(groups):
@@ -93,4 +97,6 @@ def plot_all(
             plot_against(groups, key, metric, folder / file_name(metric, f"_against_{key}"), confidence)
             for metric in metrics
         ]
+    for stale in set(folder.glob("*.png")) - set(paths):
+        stale.unlink()
     return paths

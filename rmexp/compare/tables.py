@@ -147,8 +147,12 @@ def to_rich(table: Table) -> RichTable:
 
 
 def write_csv(tables: list[Table], path: Path) -> Path:
-    """The rows of tables of one kind (one per metric) in one long CSV, numbers unrounded."""
-    columns = list(dict.fromkeys(key for table in tables for row in table.rows for key in row))
+    """The rows of tables of one kind (one per metric) in one long CSV, numbers unrounded.
+
+    The header is written without rows too, so an empty table reads as "none" rather than as a broken file.
+    """
+    row_keys = [key for table in tables for row in table.rows for key in row]
+    columns = list(dict.fromkeys([*row_keys, *(column for table in tables for column in table.columns)]))
     with path.open("w", newline="") as file:
         writer = csv.DictWriter(file, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()

@@ -48,6 +48,16 @@ def write_job(folder: Path, overrides: list[str], status: str, accuracy: float |
     (folder / "summary.json").write_text(json.dumps(summary))
 
 
+def write_completed_sweep(folder: Path, accuracies: dict[tuple[str, ...], list[float]]) -> Path:
+    """A sweep without multirun.yaml whose jobs all completed: variant overrides -> accuracy of seed 0, 1, ..."""
+    jobs = [
+        (overrides, seed, accuracy) for overrides, values in accuracies.items() for seed, accuracy in enumerate(values)
+    ]
+    for number, (overrides, seed, accuracy) in enumerate(jobs):
+        write_job(folder / str(number), [*overrides, f"seed={seed}"], "completed", accuracy, seed)
+    return folder
+
+
 def write_sweep(sweep_dir: Path) -> Path:
     params = {"loss": "bt,pointwise_mse,listwise_pairs", "seed": "range(4)"}
     multirun = {

@@ -7,7 +7,7 @@ import pytest
 
 from rmexp.compare.cli import main
 
-from .conftest import write_job
+from .conftest import write_completed_sweep, write_job
 
 
 def read_csv(path) -> dict[str, dict[str, str]]:
@@ -98,6 +98,22 @@ def test_a_swept_number_gets_a_plot_against_it(tmp_path, capsys):
     ]
     paired = read_csv(tmp_path / "sweep" / "compare" / "paired.csv")
     assert float(paired["loss.center_coef=0.1"]["difference"]) == pytest.approx(-0.1)
+
+
+def test_a_second_call_leaves_only_its_own_plots_and_tables(sweep_dir, tmp_path):
+    output = tmp_path / "comparison"
+    main([str(sweep_dir), "--metric", "test/gold_accuracy", "--metric", "test/length_corr", "--output", str(output)])
+    assert (output / "plots" / "test_length_corr.png").is_file() and (output / "paired.csv").is_file()
+    one_variant = write_completed_sweep(tmp_path / "bt_only", {("loss=bt",): [0.80, 0.82, 0.84]})
+    main([str(one_variant), "--metric", "test/gold_accuracy", "--output", str(output)])
+    assert [path.name for path in (output / "plots").iterdir()] == ["test_gold_accuracy.png"]
+    assert not (output / "paired.csv").exists()  # one variant: nothing to pair
+
+
+def test_an_empty_left_out_table_still_has_its_header(tmp_path):
+    sweep = write_completed_sweep(tmp_path / "sweep", {("loss=bt",): [0.80, 0.82, 0.84], ("loss=hinge",): [0.7] * 3})
+    main([str(sweep)])
+    assert (sweep / "compare" / "left_out.csv").read_text().splitlines() == ["variant,seed,status,reason,folder"]
 
 
 @pytest.mark.parametrize(
