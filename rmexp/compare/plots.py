@@ -8,14 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from rmexp.compare.runs import Run
+from rmexp.compare.runs import Run, seed_values
 from rmexp.compare.statistics import spread
 from rmexp.compare.variants import Variant
 from rmexp.plots import plt, save
-
-
-def seed_values(runs: list[Run], metric: str) -> list[float]:
-    return [value for value in (run.value(metric) for run in runs) if value is not None]
 
 
 def file_name(metric: str, suffix: str = "") -> str:

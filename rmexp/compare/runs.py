@@ -45,6 +45,11 @@ class Run:
         return value
 
 
+def seed_values(runs: list[Run], metric: str) -> list[float]:
+    """The metric of each run that is a result: what a mean over seeds is taken of."""
+    return [value for value in (run.value(metric) for run in runs) if value is not None]
+
+
 def parse_overrides(overrides: list[str]) -> dict[str, str]:
     """`["loss=bt", "+data.x=1"]` -> {"loss": "bt", "data.x": "1"}: the key without Hydra's +/~ prefix."""
     parsed = {}

@@ -13,7 +13,7 @@ from typing import Any
 
 from rich.table import Table as RichTable
 
-from rmexp.compare.runs import COMPLETED, Run
+from rmexp.compare.runs import COMPLETED, Run, seed_values
 from rmexp.compare.statistics import holm_adjusted, paired_difference, spread
 from rmexp.compare.variants import Variant
 
@@ -42,8 +42,7 @@ def spread_table(groups: dict[Variant, list[Run]], metric: str, confidence: floa
     """Mean, std and t interval of `metric` per variant, over the seeds whose run completed with a finite value."""
     rows = []
     for variant, runs in groups.items():
-        values = [value for value in (run.value(metric) for run in runs) if value is not None]
-        summary = spread(values, confidence)
+        summary = spread(seed_values(runs, metric), confidence)
         rows.append(
             {
                 "variant": variant.label,

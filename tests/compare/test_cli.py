@@ -100,6 +100,48 @@ def test_a_swept_number_gets_a_plot_against_it(tmp_path, capsys):
     assert float(paired["loss.center_coef=0.1"]["difference"]) == pytest.approx(-0.1)
 
 
+def test_without_a_baseline_the_first_variant_is_one(tmp_path, capsys):
+    # the runs' config names loss=bt, which this sweep of center_coef does not vary
+    accuracies = {("loss.center_coef=0",): [0.80, 0.82, 0.84], ("loss.center_coef=0.1",): [0.71, 0.70, 0.75]}
+    sweep = write_completed_sweep(tmp_path / "sweep", accuracies)
+    main([str(sweep)])
+    paired = read_csv(sweep / "compare" / "paired.csv")
+    assert list(paired) == ["loss.center_coef=0.1"]
+    # differences -0.09, -0.12, -0.09: mean -0.1, s = 0.017321, d_z = -0.1 / 0.017321
+    assert paired["loss.center_coef=0.1"]["baseline"] == "loss.center_coef=0"
+    assert float(paired["loss.center_coef=0.1"]["d_z"]) == pytest.approx(-5.773503, abs=1e-6)
+    printed = " ".join(capsys.readouterr().out.split())
+    assert (
+        "baseline loss.center_coef=0: the first variant (the experiment's baseline loss=bt: loss is not swept"
+        in printed
+    )
+
+
+def test_a_baseline_without_counterparts_says_why_the_paired_table_is_empty(tmp_path, capsys):
+    # the arms differ in lr as well: loss=bt (the experiment's baseline) only ever ran at lr=1
+    accuracies = {("loss=bt", "lr=1"): [0.80, 0.82, 0.84], ("loss=hinge", "lr=2"): [0.70, 0.71, 0.75]}
+    sweep = write_completed_sweep(tmp_path / "sweep", accuracies)
+    main([str(sweep)])
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "the paired tables are empty: no variant has a baseline counterpart" in printed
+    assert (
+        "loss=hinge, lr=2 is not paired: no run has its baseline loss=bt, lr=2 (a paired difference changes only "
+        "loss); the nearest baseline variant is loss=bt, lr=1, so name lr too, e.g. --baseline loss=bt --baseline lr=1"
+    ) in printed
+    assert "the paired tables are empty" in (sweep / "compare" / "compare.md").read_text()
+    main([str(sweep), "--baseline", "loss=bt", "--baseline", "lr=1"])  # the suggestion pairs them
+    assert float(read_csv(sweep / "compare" / "paired.csv")["loss=hinge, lr=2"]["difference"]) == pytest.approx(-0.1)
+
+
+def test_fewer_than_three_seeds_are_warned_of(compared):
+    output, printed = compared
+    # pointwise_mse has 2 results, bt and listwise_pairs 3 each
+    warning = " ".join(printed.split()).split("warning: fewer than 3 seeds")[1]
+    assert "loss=pointwise_mse: 2 seeds of test/gold_accuracy" in warning
+    assert "loss=bt" not in warning and "listwise" not in warning
+    assert "loss=pointwise_mse: 2 seeds of test/gold_accuracy" in (output / "compare.md").read_text()
+
+
 def test_a_second_call_leaves_only_its_own_plots_and_tables(sweep_dir, tmp_path):
     output = tmp_path / "comparison"
     main([str(sweep_dir), "--metric", "test/gold_accuracy", "--metric", "test/length_corr", "--output", str(output)])
