@@ -7,9 +7,11 @@ rmexp-compare multirun/a multirun/b --output comparison/
 
 Runs are grouped by their overrides other than the seed. For each metric it prints and writes a
 table (mean, standard deviation, t interval and seeds per variant), a paired comparison of every
-variant to its baseline, and plots; runs that are not results (failed, diverged, never started)
-are listed, never averaged. An experiment can name its metrics and baseline in its config
-(`compare.metrics`, `compare.baseline`), so its sweep folder is all the command needs.
+variant to its baseline (effect size, raw and Holm-adjusted p-values), and plots; runs that are not
+results (failed, diverged, never started) are listed, never averaged. An experiment can name its
+metrics and baseline in its config (`compare.metrics`, `compare.baseline`), so its sweep folder is
+all the command needs; without either, the first variant is the baseline. What would mislead
+silently (a variant left unpaired, fewer than 3 seeds) is printed as a warning.
 
 The arguments are folders and metric names, not a config to compose, so this entry point takes
 plain options rather than Hydra overrides.
@@ -20,11 +22,13 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
+from rmexp.compare.caveats import few_seeds, unpaired
 from rmexp.compare.plots import plot_all
 from rmexp.compare.runs import COMPLETED, Run, collect_runs, parse_overrides
-from rmexp.compare.tables import Table, paired_table, problem_table, spread_table, to_markdown, to_rich, write_csv
-from rmexp.compare.variants import Variant, baseline_counterparts, group_by_variant
+from rmexp.compare.tables import Table, paired_tables, problem_table, spread_table, to_markdown, to_rich, write_csv
+from rmexp.compare.variants import Variant, baseline_counterparts, baseline_problem, group_by_variant
 from rmexp.errors import UserError, exit_on_user_error
 
 # What a run of the lab is judged by when neither the command nor the experiment names metrics.
@@ -65,16 +69,27 @@ def chosen_metrics(runs: list[Run], requested: list[str] | None) -> list[str]:
     return metrics
 
 
-def chosen_baseline(runs: list[Run], requested: list[str] | None, variants: list[Variant]) -> dict[str, str]:
-    """The --baseline given, else the experiment's where these runs sweep its keys (not in a sweep of seeds only)."""
+def chosen_baseline(
+    runs: list[Run], requested: list[str] | None, variants: list[Variant]
+) -> tuple[dict[str, str], str]:
+    """The baseline and where it came from: --baseline; else the experiment's, where these runs have it; else the
+    first variant, so that a sweep compared without options still gets its paired differences. None for one variant.
+    """
     for setting in requested or []:
         if "=" not in setting:
             raise UserError(f"--baseline {setting}: expected KEY=VALUE, e.g. --baseline loss=bt")
     if requested:
-        return parse_overrides(requested)
-    baseline = parse_overrides(experiment_setting(runs, "baseline"))
-    swept = {key for key, _ in variants[0].settings} if variants else set()
-    return baseline if set(baseline) <= swept else {}
+        return parse_overrides(requested), "--baseline"
+    if len(variants) < 2:
+        return {}, ""
+    experiment = parse_overrides(experiment_setting(runs, "baseline"))
+    if not experiment:
+        why = "the experiment names no compare.baseline"
+    elif (problem := baseline_problem(variants, experiment)) is None:
+        return experiment, "the experiment's compare.baseline"
+    else:
+        why = f"the experiment's {problem}"
+    return dict(variants[0].settings), f"the first variant ({why}); --baseline names another"
 
 
 def compare(options: argparse.Namespace, console: Console) -> list[Table]:
@@ -83,13 +98,17 @@ def compare(options: argparse.Namespace, console: Console) -> list[Table]:
     runs = collect_runs(options.folders, options.seed_key)
     metrics = chosen_metrics(runs, options.metric)
     groups = group_by_variant(runs, options.seed_key)
-    baseline = chosen_baseline(runs, options.baseline, list(groups))
-    counterparts = baseline_counterparts(list(groups), baseline) if baseline else {}
+    variants = list(groups)
+    baseline, baseline_source = chosen_baseline(runs, options.baseline, variants)
+    counterparts = baseline_counterparts(variants, baseline) if baseline else {}
 
     spreads = [spread_table(groups, metric, options.confidence) for metric in metrics]
-    paired = [paired_table(groups, counterparts, metric, options.confidence) for metric in metrics] if baseline else []
+    paired = paired_tables(groups, counterparts, metrics, options.confidence) if baseline else []
     problems = problem_table(groups, metrics)
     tables = [*spreads, *paired, *([problems] if problems.rows else [])]
+    baseline_line = f"baseline {', '.join(f'{key}={value}' for key, value in baseline.items())}: {baseline_source}"
+    warnings = [*unpaired(variants, baseline, counterparts), *few_seeds(groups, metrics, paired)]
+    notes = [*([baseline_line] if baseline else []), *(f"warning: {warning}" for warning in warnings)]
 
     output = options.output or options.folders[0] / "compare"
     output.mkdir(parents=True, exist_ok=True)
@@ -97,6 +116,8 @@ def compare(options: argparse.Namespace, console: Console) -> list[Table]:
     write_csv(spreads, output / "variants.csv")
     if paired:
         write_csv(paired, output / "paired.csv")
+    else:  # an earlier call's, which would read as this one's
+        (output / "paired.csv").unlink(missing_ok=True)
     write_csv([problems], output / "left_out.csv")
     command = " ".join(["rmexp-compare", *sys.argv[1:]]) if sys.argv[0].endswith("rmexp-compare") else ""
     (output / "compare.md").write_text(
@@ -104,10 +125,14 @@ def compare(options: argparse.Namespace, console: Console) -> list[Table]:
         + (f"`{command}`\n\n" if command else "")
         + "\n".join(to_markdown(table) for table in tables)
         + "\n"
+        + "".join(f"- {note}\n" for note in notes)
+        + ("\n" if notes else "")
         + "".join(f"![{path.stem}](plots/{path.name})\n" for path in plots)
     )
     for table in tables:
         console.print(to_rich(table))
+    for note in notes:
+        console.print(escape(note), style="yellow" if note.startswith("warning") else None)
     left_out = len(problems.rows)
     console.print(
         f"{len(runs)} runs, {len(groups)} variants"

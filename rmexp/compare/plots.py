@@ -8,14 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from rmexp.compare.runs import Run
+from rmexp.compare.runs import Run, seed_values
 from rmexp.compare.statistics import spread
 from rmexp.compare.variants import Variant
 from rmexp.plots import plt, save
-
-
-def seed_values(runs: list[Run], metric: str) -> list[float]:
-    return [value for value in (run.value(metric) for run in runs) if value is not None]
 
 
 def file_name(metric: str, suffix: str = "") -> str:
@@ -85,7 +81,11 @@ def plot_against(groups: dict[Variant, list[Run]], key: str, metric: str, path: 
 def plot_all(
     groups: dict[Variant, list[Run]], metrics: list[str], folder: Path, confidence: float = 0.95
 ) -> list[Path]:
-    """Every picture of the comparison: per variant for each metric, and against each numeric swept key."""
+    """Every picture of the comparison: per variant for each metric, and against each numeric swept key.
+
+    A PNG in `folder` this call did not draw is an earlier call's (another metric, another sweep): it is
+    removed, so the folder never shows a plot that disagrees with the tables beside it.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     paths = [plot_variants(groups, metric, folder / file_name(metric), confidence) for metric in metrics]
     for key in numeric_keys(groups):
@@ -93,4 +93,6 @@ def plot_all(
             plot_against(groups, key, metric, folder / file_name(metric, f"_against_{key}"), confidence)
             for metric in metrics
         ]
+    for stale in set(folder.glob("*.png")) - set(paths):
+        stale.unlink()
     return paths

@@ -7,6 +7,7 @@ is found by replaying the sweep's plan from its `multirun.yaml`. Every one of th
 `Run` with its status, so a table can list it instead of silently averaging over fewer seeds.
 """
 
+import itertools
 import json
 import math
 from dataclasses import dataclass, field
@@ -14,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 
@@ -23,7 +23,8 @@ from rmexp.errors import UserError
 COMPLETED = "completed"
 NO_SUMMARY = "no summary"  # the folder exists, summary.json does not
 NOT_STARTED = "not started"  # planned by the sweep, no folder
-BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+# The class Hydra's multirun.yaml names as its sweeper; matched by name, not by module path, which is private
+BASIC_SWEEPER = "BasicSweeper"
 
 
 @dataclass
@@ -42,6 +43,11 @@ class Run:
         if self.status != COMPLETED or value is None or not math.isfinite(value):
             return None
         return value
+
+
+def seed_values(runs: list[Run], metric: str) -> list[float]:
+    """The metric of each run that is a result: what a mean over seeds is taken of."""
+    return [value for value in (run.value(metric) for run in runs) if value is not None]
 
 
 def parse_overrides(overrides: list[str]) -> dict[str, str]:
@@ -92,20 +98,33 @@ def job_folders(root: Path) -> list[Path]:
 def planned_jobs(sweep_dir: Path) -> list[dict[str, str]] | None:
     """The overrides of every job a basic-sweeper multirun planned, replayed from its multirun.yaml.
 
-    The same parsing and cartesian product as Hydra's BasicSweeper (the joblib and SLURM launchers
-    run the jobs it plans). Other sweepers (Optuna) choose their jobs as they go: None, no plan.
+    What Hydra's BasicSweeper does (the joblib and SLURM launchers run the jobs it plans), through
+    Hydra's public override parser: its `hydra.sweeper.params`, then the command line's overrides, a
+    later value of a key replacing an earlier one; each sweep expanded to its values; their cartesian
+    product in that key order. Other sweepers (Optuna) choose their jobs as they go: None, no plan.
     """
-    config = yaml.safe_load((sweep_dir / "multirun.yaml").read_text()) or {}
+    multirun_file = sweep_dir / "multirun.yaml"
+    config = yaml.safe_load(multirun_file.read_text()) or {}
     hydra = config.get("hydra", {})
-    if hydra.get("sweeper", {}).get("_target_") != BASIC_SWEEPER:
+    sweeper = hydra.get("sweeper", {})
+    if str(sweeper.get("_target_", "")).rpartition(".")[2] != BASIC_SWEEPER:
         return None
-    params = [f"{key}={value}" for key, value in (hydra["sweeper"].get("params") or {}).items()]
+    params = [f"{key}={value}" for key, value in (sweeper.get("params") or {}).items()]
+    command_line = hydra.get("overrides", {}).get("task", [])
+    choices: dict[str, list[str]] = {}
     try:
-        overrides = OverridesParser.create().parse_overrides([*params, *hydra.get("overrides", {}).get("task", [])])
-        batches = BasicSweeper.split_arguments(overrides, None)
+        for override in OverridesParser.create().parse_overrides([*params, *command_line]):
+            key = override.get_key_element()
+            if not override.is_sweep_override():
+                values = [override.get_value_element_as_str()]
+            elif override.is_discrete_sweep():
+                values = list(override.sweep_string_iterator())
+            else:
+                raise UserError(f"{multirun_file}: {key} sweeps an interval, which a basic sweep cannot enumerate")
+            choices[key] = [f"{key}={value}" for value in values]
     except HydraException as error:
-        raise UserError(f"{sweep_dir / 'multirun.yaml'}: its sweep overrides do not parse: {error}") from error
-    return [parse_overrides(job) for batch in batches for job in batch]
+        raise UserError(f"{multirun_file}: its sweep overrides do not parse: {error}") from error
+    return [parse_overrides(list(job)) for job in itertools.product(*choices.values())]
 
 
 def collect_runs(roots: list[Path], seed_key: str = "seed") -> list[Run]:

@@ -4,6 +4,10 @@ Seeds are few (3 to 5), so intervals use Student's t, not the normal approximati
 95% half-width is 2.78 standard errors, not 1.96. Runs of two variants with the same seed share
 their data draw and initialisation, so the comparison against a baseline pairs them by seed
 (a paired t-test), which removes the seed-to-seed variation both share.
+
+One call tests every variant on every metric, so some p-values fall under 0.05 by chance alone;
+Holm's step-down adjustment keeps the chance of any false positive among them at 0.05 without
+assuming the tests independent (Holm 1979, "A simple sequentially rejective multiple test procedure").
 """
 
 import math
@@ -26,12 +30,17 @@ class Spread:
 
 @dataclass(frozen=True)
 class PairedDifference:
-    """variant - baseline over the seeds both have: its mean, t interval and two-sided paired t-test p-value."""
+    """variant - baseline over the seeds both have: its mean, t interval, effect size and paired t-test p-value.
+
+    `effect_size` is Cohen's d_z, the mean difference over the standard deviation of the differences:
+    how many seed-to-seed wobbles the change moves the metric, comparable across metrics of other scales.
+    """
 
     n: int
     mean: float
     ci_low: float
     ci_high: float
+    effect_size: float
     p_value: float
 
 
@@ -61,6 +70,23 @@ def paired_difference(
     seeds = sorted(set(variant) & set(baseline))
     differences = [variant[seed] - baseline[seed] for seed in seeds]
     summary = spread(differences, confidence)
-    # no test without spread: one pair, or every seed moved by exactly the same amount
-    p_value = float(stats.ttest_1samp(differences, 0.0).pvalue) if summary.n > 1 and summary.std > 0 else math.nan
-    return PairedDifference(summary.n, summary.mean, summary.ci_low, summary.ci_high, p_value)
+    # no test and no effect size without spread: one pair, or every seed moved by exactly the same amount
+    if summary.n > 1 and summary.std > 0:
+        effect_size, p_value = summary.mean / summary.std, float(stats.ttest_1samp(differences, 0.0).pvalue)
+    else:
+        effect_size, p_value = math.nan, math.nan
+    return PairedDifference(summary.n, summary.mean, summary.ci_low, summary.ci_high, effect_size, p_value)
+
+
+def holm_adjusted(p_values: list[float]) -> list[float]:
+    """Holm's adjusted p-values, in the order given: the i-th smallest of m becomes max_{j<=i} min(1, (m-j+1) p_(j)).
+
+    A NaN (a comparison without a test) stays NaN and is not one of the m tests.
+    """
+    tested = sorted((p, index) for index, p in enumerate(p_values) if not math.isnan(p))
+    adjusted = [math.nan] * len(p_values)
+    running_max = 0.0
+    for rank, (p_value, index) in enumerate(tested):
+        running_max = max(running_max, min(1.0, (len(tested) - rank) * p_value))
+        adjusted[index] = running_max
+    return adjusted

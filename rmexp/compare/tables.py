@@ -1,8 +1,8 @@
 """The comparison as tables: numbers kept raw for CSV, formatted once for Markdown and the terminal.
 
 Three kinds: each variant's spread over seeds for one metric, each variant's paired difference to its
-baseline, and every run that is not a result (failed, diverged, never started, no summary), so a
-variant averaged over fewer seeds than planned says so.
+baseline (with its effect size, raw and Holm-adjusted p-values), and every run that is not a result
+(failed, diverged, never started, no summary), so a variant averaged over fewer seeds than planned says so.
 """
 
 import csv
@@ -13,8 +13,8 @@ from typing import Any
 
 from rich.table import Table as RichTable
 
-from rmexp.compare.runs import COMPLETED, Run
-from rmexp.compare.statistics import paired_difference, spread
+from rmexp.compare.runs import COMPLETED, Run, seed_values
+from rmexp.compare.statistics import holm_adjusted, paired_difference, spread
 from rmexp.compare.variants import Variant
 
 
@@ -42,8 +42,7 @@ def spread_table(groups: dict[Variant, list[Run]], metric: str, confidence: floa
     """Mean, std and t interval of `metric` per variant, over the seeds whose run completed with a finite value."""
     rows = []
     for variant, runs in groups.items():
-        values = [value for value in (run.value(metric) for run in runs) if value is not None]
-        summary = spread(values, confidence)
+        summary = spread(seed_values(runs, metric), confidence)
         rows.append(
             {
                 "variant": variant.label,
@@ -59,31 +58,49 @@ def spread_table(groups: dict[Variant, list[Run]], metric: str, confidence: floa
     return Table(f"{metric}: mean over seeds, {confidence:.0%} t interval", columns, rows)
 
 
-def paired_table(
-    groups: dict[Variant, list[Run]], counterparts: dict[Variant, Variant], metric: str, confidence: float = 0.95
-) -> Table:
-    """variant - baseline, paired by seed, for every variant that has a baseline counterpart."""
-    rows = []
-    for variant, baseline in counterparts.items():
-        by_seed = [
-            {run.seed: run.value(metric) for run in groups[side] if run.value(metric) is not None}
-            for side in (variant, baseline)
-        ]
-        difference = paired_difference(*by_seed, confidence=confidence)
-        rows.append(
-            {
-                "variant": variant.label,
-                "baseline": baseline.label,
-                "metric": metric,
-                "pairs": difference.n,
-                "difference": difference.mean,
-                "ci_low": difference.ci_low,
-                "ci_high": difference.ci_high,
-                "p_value": difference.p_value,
-            }
-        )
-    columns = ["variant", "baseline", "pairs", "difference", "ci_low", "ci_high", "p_value"]
-    return Table(f"{metric}: paired difference to the baseline (same seeds), t-test", columns, rows)
+def paired_row(
+    groups: dict[Variant, list[Run]], variant: Variant, baseline: Variant, metric: str, confidence: float
+) -> dict[str, Any]:
+    by_seed = [
+        {run.seed: run.value(metric) for run in groups[side] if run.value(metric) is not None}
+        for side in (variant, baseline)
+    ]
+    difference = paired_difference(*by_seed, confidence=confidence)
+    return {
+        "variant": variant.label,
+        "baseline": baseline.label,
+        "metric": metric,
+        "pairs": difference.n,
+        "difference": difference.mean,
+        "ci_low": difference.ci_low,
+        "ci_high": difference.ci_high,
+        "d_z": difference.effect_size,
+        "p_value": difference.p_value,
+    }
+
+
+def paired_tables(
+    groups: dict[Variant, list[Run]], counterparts: dict[Variant, Variant], metrics: list[str], confidence: float = 0.95
+) -> list[Table]:
+    """variant - baseline, paired by seed, per metric for every variant that has a baseline counterpart.
+
+    Each row has its raw p-value and its Holm-adjusted one, adjusted over every test of the call
+    (all variants, all metrics), the number to hold against 0.05 when reading the tables together.
+    """
+    rows_per_metric = [
+        [paired_row(groups, variant, baseline, metric, confidence) for variant, baseline in counterparts.items()]
+        for metric in metrics
+    ]
+    every_row = [row for rows in rows_per_metric for row in rows]
+    for row, adjusted in zip(every_row, holm_adjusted([row["p_value"] for row in every_row]), strict=True):
+        row["p_holm"] = adjusted
+    tests = sum(not math.isnan(row["p_value"]) for row in every_row)
+    columns = ["variant", "baseline", "pairs", "difference", "ci_low", "ci_high", "d_z", "p_value", "p_holm"]
+    title = "paired difference to the baseline (same seeds), t-test, Holm over {} tests"
+    return [
+        Table(f"{metric}: {title.format(tests)}", columns, rows)
+        for metric, rows in zip(metrics, rows_per_metric, strict=True)
+    ]
 
 
 def problem_table(groups: dict[Variant, list[Run]], metrics: list[str]) -> Table:
@@ -129,8 +146,12 @@ def to_rich(table: Table) -> RichTable:
 
 
 def write_csv(tables: list[Table], path: Path) -> Path:
-    """The rows of tables of one kind (one per metric) in one long CSV, numbers unrounded."""
-    columns = list(dict.fromkeys(key for table in tables for row in table.rows for key in row))
+    """The rows of tables of one kind (one per metric) in one long CSV, numbers unrounded.
+
+    The header is written without rows too, so an empty table reads as "none" rather than as a broken file.
+    """
+    row_keys = [key for table in tables for row in table.rows for key in row]
+    columns = list(dict.fromkeys([*row_keys, *(column for table in tables for column in table.columns)]))
     with path.open("w", newline="") as file:
         writer = csv.DictWriter(file, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()

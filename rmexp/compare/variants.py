@@ -58,25 +58,43 @@ def group_by_variant(runs: list[Run], seed_key: str = "seed") -> dict[Variant, l
     return groups
 
 
+def baseline_problem(variants: list[Variant], baseline: dict[str, str]) -> str | None:
+    """Why `baseline` names no variant here (a key not swept, a value no run has), or None when it does."""
+    keys = [key for key, _ in variants[0].settings] if variants else []
+    for key, value in baseline.items():
+        if key not in keys:
+            return f"baseline {key}={value}: {key} is not swept here; the swept keys are {keys or 'none'}"
+        seen = list(dict.fromkeys(variant.get(key) for variant in variants))
+        if not any(same_value(value, other) for other in seen):
+            return f"baseline {key}={value}: no run has that value; {key} takes {', '.join(seen)}"
+    return None
+
+
+def counterpart_settings(variant: Variant, baseline: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """The settings of `variant`'s baseline: its own, with the baseline's keys set to the baseline's values."""
+    return tuple((key, baseline.get(key, value)) for key, value in variant.settings)
+
+
+def is_baseline(variant: Variant, baseline: dict[str, str]) -> bool:
+    return _same_settings(counterpart_settings(variant, baseline), variant.settings)
+
+
 def baseline_counterparts(variants: list[Variant], baseline: dict[str, str]) -> dict[Variant, Variant]:
     """Each variant's baseline: itself with the baseline's keys set to the baseline's values.
 
     With one swept key it is the one baseline variant (`loss=bt`); with several, each level of the
     other keys gets its own (`loss.length_decorrelation_coef=0` at every `data.lab.beta_len`), so a
-    paired difference only ever changes the keys the baseline names. Baseline variants map to nothing.
+    paired difference only ever changes the keys the baseline names. Baseline variants map to nothing,
+    and so does a variant whose counterpart no run has (see `caveats.unpaired`).
     """
-    keys = [key for key, _ in variants[0].settings] if variants else []
-    for key, value in baseline.items():
-        if key not in keys:
-            raise UserError(f"baseline {key}={value}: {key} is not swept here; the swept keys are {keys or 'none'}")
-        seen = list(dict.fromkeys(variant.get(key) for variant in variants))
-        if not any(same_value(value, other) for other in seen):
-            raise UserError(f"baseline {key}={value}: no run has that value; {key} takes {', '.join(seen)}")
+    problem = baseline_problem(variants, baseline)
+    if problem:
+        raise UserError(problem)
     counterparts = {}
     for variant in variants:
-        wanted = tuple((key, baseline.get(key, value)) for key, value in variant.settings)
-        if _same_settings(wanted, variant.settings):
+        if is_baseline(variant, baseline):
             continue
+        wanted = counterpart_settings(variant, baseline)
         match = next((other for other in variants if _same_settings(other.settings, wanted)), None)
         if match is not None:
             counterparts[variant] = match

@@ -29,6 +29,8 @@ SWEEP = {
     ("listwise_pairs", 3): (NO_SUMMARY, None),
 }
 CLI_OVERRIDES = ["experiment=demo", "logger=none"]
+# The sweeper's class as Hydra 1.3 writes it in multirun.yaml
+BASIC_SWEEPER_TARGET = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 
 
 def write_job(folder: Path, overrides: list[str], status: str, accuracy: float | None, seed: int) -> None:
@@ -46,11 +48,21 @@ def write_job(folder: Path, overrides: list[str], status: str, accuracy: float |
     (folder / "summary.json").write_text(json.dumps(summary))
 
 
+def write_completed_sweep(folder: Path, accuracies: dict[tuple[str, ...], list[float]]) -> Path:
+    """A sweep without multirun.yaml whose jobs all completed: variant overrides -> accuracy of seed 0, 1, ..."""
+    jobs = [
+        (overrides, seed, accuracy) for overrides, values in accuracies.items() for seed, accuracy in enumerate(values)
+    ]
+    for number, (overrides, seed, accuracy) in enumerate(jobs):
+        write_job(folder / str(number), [*overrides, f"seed={seed}"], "completed", accuracy, seed)
+    return folder
+
+
 def write_sweep(sweep_dir: Path) -> Path:
     params = {"loss": "bt,pointwise_mse,listwise_pairs", "seed": "range(4)"}
     multirun = {
         "hydra": {
-            "sweeper": {"_target_": "hydra._internal.core_plugins.basic_sweeper.BasicSweeper", "params": params},
+            "sweeper": {"_target_": BASIC_SWEEPER_TARGET, "params": params},
             "overrides": {"task": CLI_OVERRIDES},
         }
     }

@@ -7,7 +7,7 @@ import pytest
 
 from rmexp.compare.cli import main
 
-from .conftest import write_job
+from .conftest import write_completed_sweep, write_job
 
 
 def read_csv(path) -> dict[str, dict[str, str]]:
@@ -46,16 +46,20 @@ def test_each_variant_is_paired_by_seed_with_the_baseline(compared):
     rows = read_csv(output / "paired.csv")
     assert set(rows) == {"loss=pointwise_mse", "loss=listwise_pairs"}
     listwise, pointwise = rows["loss=listwise_pairs"], rows["loss=pointwise_mse"]
-    # differences 0.03, 0.04, 0.02: t = 5.196 on 2 df
+    # differences 0.03, 0.04, 0.02: t = 5.196 on 2 df; d_z = 0.03 / 0.01
     assert listwise["baseline"] == "loss=bt" and listwise["pairs"] == "3"
-    assert [float(listwise[key]) for key in ("difference", "ci_low", "ci_high", "p_value")] == pytest.approx(
-        [0.03, 0.005159, 0.054841, 0.035098], abs=1e-6
+    assert [float(listwise[key]) for key in ("difference", "ci_low", "ci_high", "d_z", "p_value")] == pytest.approx(
+        [0.03, 0.005159, 0.054841, 3.0, 0.035098], abs=1e-6
     )
-    # seeds 0 and 1: -0.10, -0.08 -> mean -0.09, se 0.01, t = -9 on 1 df: p = 1 - 2 atan(9) / pi
-    assert [float(pointwise[key]) for key in ("difference", "ci_low", "ci_high")] == pytest.approx(
-        [-0.09, -0.217062, 0.037062], abs=1e-6
+    # seeds 0 and 1: -0.10, -0.08 -> mean -0.09, se 0.01, t = -9 on 1 df: p = 1 - 2 atan(9) / pi; d_z = -0.09 / 0.014142
+    assert [float(pointwise[key]) for key in ("difference", "ci_low", "ci_high", "d_z")] == pytest.approx(
+        [-0.09, -0.217062, 0.037062, -6.363961], abs=1e-6
     )
-    assert float(pointwise["p_value"]) == pytest.approx(1 - 2 * math.atan(9) / math.pi, abs=1e-9)
+    pointwise_p = 1 - 2 * math.atan(9) / math.pi  # 0.070447
+    assert float(pointwise["p_value"]) == pytest.approx(pointwise_p, abs=1e-9)
+    # Holm over the two tests: 2 * 0.0350987 (on 2 df p = 1 - t / sqrt(t^2 + 2), t = 3 sqrt 3), then 0.070447 * 1
+    assert float(listwise["p_holm"]) == pytest.approx(2 * (1 - math.sqrt(27 / 29)), abs=1e-9)  # 0.070197
+    assert float(pointwise["p_holm"]) == pytest.approx(pointwise_p, abs=1e-9)
 
 
 def test_runs_that_are_not_results_are_listed_with_why(compared):
@@ -94,6 +98,64 @@ def test_a_swept_number_gets_a_plot_against_it(tmp_path, capsys):
     ]
     paired = read_csv(tmp_path / "sweep" / "compare" / "paired.csv")
     assert float(paired["loss.center_coef=0.1"]["difference"]) == pytest.approx(-0.1)
+
+
+def test_without_a_baseline_the_first_variant_is_one(tmp_path, capsys):
+    # the runs' config names loss=bt, which this sweep of center_coef does not vary
+    accuracies = {("loss.center_coef=0",): [0.80, 0.82, 0.84], ("loss.center_coef=0.1",): [0.71, 0.70, 0.75]}
+    sweep = write_completed_sweep(tmp_path / "sweep", accuracies)
+    main([str(sweep)])
+    paired = read_csv(sweep / "compare" / "paired.csv")
+    assert list(paired) == ["loss.center_coef=0.1"]
+    # differences -0.09, -0.12, -0.09: mean -0.1, s = 0.017321, d_z = -0.1 / 0.017321
+    assert paired["loss.center_coef=0.1"]["baseline"] == "loss.center_coef=0"
+    assert float(paired["loss.center_coef=0.1"]["d_z"]) == pytest.approx(-5.773503, abs=1e-6)
+    printed = " ".join(capsys.readouterr().out.split())
+    assert (
+        "baseline loss.center_coef=0: the first variant (the experiment's baseline loss=bt: loss is not swept"
+        in printed
+    )
+
+
+def test_a_baseline_without_counterparts_says_why_the_paired_table_is_empty(tmp_path, capsys):
+    # the arms differ in lr as well: loss=bt (the experiment's baseline) only ever ran at lr=1
+    accuracies = {("loss=bt", "lr=1"): [0.80, 0.82, 0.84], ("loss=hinge", "lr=2"): [0.70, 0.71, 0.75]}
+    sweep = write_completed_sweep(tmp_path / "sweep", accuracies)
+    main([str(sweep)])
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "the paired tables are empty: no variant has a baseline counterpart" in printed
+    assert (
+        "loss=hinge, lr=2 is not paired: no run has its baseline loss=bt, lr=2 (a paired difference changes only "
+        "loss); the nearest baseline variant is loss=bt, lr=1, so name lr too, e.g. --baseline loss=bt --baseline lr=1"
+    ) in printed
+    assert "the paired tables are empty" in (sweep / "compare" / "compare.md").read_text()
+    main([str(sweep), "--baseline", "loss=bt", "--baseline", "lr=1"])  # the suggestion pairs them
+    assert float(read_csv(sweep / "compare" / "paired.csv")["loss=hinge, lr=2"]["difference"]) == pytest.approx(-0.1)
+
+
+def test_fewer_than_three_seeds_are_warned_of(compared):
+    output, printed = compared
+    # pointwise_mse has 2 results, bt and listwise_pairs 3 each
+    warning = " ".join(printed.split()).split("warning: fewer than 3 seeds")[1]
+    assert "loss=pointwise_mse: 2 seeds of test/gold_accuracy" in warning
+    assert "loss=bt" not in warning and "listwise" not in warning
+    assert "loss=pointwise_mse: 2 seeds of test/gold_accuracy" in (output / "compare.md").read_text()
+
+
+def test_a_second_call_leaves_only_its_own_plots_and_tables(sweep_dir, tmp_path):
+    output = tmp_path / "comparison"
+    main([str(sweep_dir), "--metric", "test/gold_accuracy", "--metric", "test/length_corr", "--output", str(output)])
+    assert (output / "plots" / "test_length_corr.png").is_file() and (output / "paired.csv").is_file()
+    one_variant = write_completed_sweep(tmp_path / "bt_only", {("loss=bt",): [0.80, 0.82, 0.84]})
+    main([str(one_variant), "--metric", "test/gold_accuracy", "--output", str(output)])
+    assert [path.name for path in (output / "plots").iterdir()] == ["test_gold_accuracy.png"]
+    assert not (output / "paired.csv").exists()  # one variant: nothing to pair
+
+
+def test_an_empty_left_out_table_still_has_its_header(tmp_path):
+    sweep = write_completed_sweep(tmp_path / "sweep", {("loss=bt",): [0.80, 0.82, 0.84], ("loss=hinge",): [0.7] * 3})
+    main([str(sweep)])
+    assert (sweep / "compare" / "left_out.csv").read_text().splitlines() == ["variant,seed,status,reason,folder"]
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,12 @@
 """Collecting runs: every job folder, its status and seed, and the jobs a sweep planned but never started."""
 
 import pytest
+import yaml
 
 from rmexp.compare.runs import collect_runs, planned_jobs
 from rmexp.errors import UserError
 
-from .conftest import SWEEP
+from .conftest import BASIC_SWEEPER_TARGET, SWEEP
 
 
 def test_every_planned_job_is_a_run_with_its_status(sweep_dir):
@@ -34,3 +35,25 @@ def test_a_missing_folder_and_a_folder_without_runs_are_named(tmp_path):
         collect_runs([tmp_path / "nope"])
     with pytest.raises(UserError, match="no runs found"):
         collect_runs([tmp_path])
+
+
+def write_multirun(sweep_dir, sweeper: str, params: dict[str, str], task: list[str]) -> None:
+    sweep_dir.mkdir(parents=True, exist_ok=True)
+    multirun = {"hydra": {"sweeper": {"_target_": sweeper, "params": params}, "overrides": {"task": task}}}
+    (sweep_dir / "multirun.yaml").write_text(yaml.safe_dump(multirun))
+
+
+def test_the_command_line_replaces_a_param_in_its_place_and_keeps_its_prefix(tmp_path):
+    # seed=range(2) from the params is replaced by the command line's 5,6 but stays the second key
+    write_multirun(tmp_path, BASIC_SWEEPER_TARGET, {"loss": "bt,hinge", "seed": "range(2)"}, ["seed=5,6", "+data.x=1"])
+    assert planned_jobs(tmp_path) == [
+        {"loss": loss, "seed": seed, "data.x": "1"} for loss in ("bt", "hinge") for seed in ("5", "6")
+    ]
+
+
+def test_a_sweeper_that_plans_as_it_goes_has_no_plan_and_an_interval_is_named(tmp_path):
+    write_multirun(tmp_path, "hydra_plugins.hydra_optuna_sweeper.optuna_sweeper.OptunaSweeper", {"lr": "range(3)"}, [])
+    assert planned_jobs(tmp_path) is None
+    write_multirun(tmp_path, BASIC_SWEEPER_TARGET, {"lr": "interval(0, 1)"}, [])
+    with pytest.raises(UserError, match="multirun.yaml: lr sweeps an interval, which a basic sweep cannot enumerate"):
+        planned_jobs(tmp_path)
