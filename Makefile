@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 ARGS   ?=
 
-.PHONY: install train sweep test lint format clean bench
+.PHONY: install train sweep test test-gpu lint format clean bench
 
 install: $(STAMP)
 
@@ -35,6 +35,10 @@ bench: $(BENCH_STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest $(ARGS)
+
+# the GPU tier (tests/gpu): on a machine with CUDA; every test skips without one
+test-gpu: $(STAMP)
+	$(PY) -m pytest -m gpu tests $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check rmexp tests
