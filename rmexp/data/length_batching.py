@@ -105,3 +105,16 @@ def data_loader(
         persistent_workers=num_workers > 0,
         **order,
     )
+
+
+def packed_length(sequences: list[list[int]]) -> int:
+    """The width of the row that packs these sequences (one prompt's responses): the prefix once, then each suffix.
+
+    The length a model that shares the prompt (rmexp/models/shared_prefix.py) computes for the example,
+    so batches are grouped by it; the same prefix rule as `common_prefix_lengths` there, on token lists.
+    """
+    shortest = min(len(ids) for ids in sequences)
+    shared = 0
+    while shared < shortest - 1 and all(ids[shared] == sequences[0][shared] for ids in sequences):
+        shared += 1
+    return sum(len(ids) for ids in sequences) - (len(sequences) - 1) * shared

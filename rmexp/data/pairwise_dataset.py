@@ -5,9 +5,9 @@ from torch.utils.data import Dataset
 from transformers import PreTrainedTokenizerBase
 
 from rmexp.data.encoding import encode_responses
+from rmexp.data.length_batching import packed_length
 from rmexp.data.padding import pad_sequences
 from rmexp.data.records import PreferencePair
-from rmexp.models.shared_prefix import packed_length
 
 
 class PairwiseDataset(Dataset):

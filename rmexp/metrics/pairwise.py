@@ -3,7 +3,6 @@
 import torch
 from torch import Tensor
 
-from rmexp.losses.pairwise import bradley_terry
 from rmexp.metrics.calibration import pair_calibration
 from rmexp.metrics.correlation import pearson
 from rmexp.metrics.length_bias import gold_and_length_shares, length_split_accuracy, length_trend
@@ -44,7 +43,6 @@ def pairwise_metrics(
     """The headline numbers of a split of scored pairs; gold metrics only where gold is known."""
     rewards = torch.cat([chosen, rejected])
     metrics = {
-        "loss": bradley_terry(chosen, rejected),
         "accuracy": pair_accuracy(chosen, rejected),
         "reward_mean": rewards.mean(),
         "reward_std": rewards.std(),
@@ -59,6 +57,7 @@ def pairwise_metrics(
         chosen_length - rejected_length,
         gold,
     )
+    metrics["loss"] = metrics["bt_log_loss"]  # the BT loss of every pair, whichever pairwise loss trained
     if gold is not None and not torch.isnan(gold).any():
         metrics["gold_accuracy"] = gold_accuracy(chosen, rejected, chosen_gold, rejected_gold)
     return metrics

@@ -85,15 +85,6 @@ def packed_widths(input_ids: Tensor, attention_mask: Tensor, groups: Tensor) -> 
     return attention_mask.sum(dim=1)[groups].sum(dim=1) - (groups.shape[1] - 1) * prefixes
 
 
-def packed_length(sequences: list[list[int]]) -> int:
-    """The width of the row that packs these sequences (one prompt's responses): the prefix once, then each suffix."""
-    shortest = min(len(ids) for ids in sequences)
-    shared = 0
-    while shared < shortest - 1 and all(ids[shared] == sequences[0][shared] for ids in sequences):
-        shared += 1
-    return sum(len(ids) for ids in sequences) - (len(sequences) - 1) * shared
-
-
 def can_share_prefix(backbone: torch.nn.Module, pooling: str) -> bool:
     """Exact only for a causal decoder read at its last token, whose attention takes a custom 4D mask (sdpa, eager)."""
     config = getattr(backbone, "config", None)

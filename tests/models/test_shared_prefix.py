@@ -4,8 +4,9 @@ import pytest
 import torch
 from hydra.errors import InstantiationException
 
+from rmexp.data.length_batching import packed_length
 from rmexp.data.padding import pad_sequences
-from rmexp.models.shared_prefix import PAD_SEGMENT, common_prefix_lengths, pack_groups, packed_length, packed_widths
+from rmexp.models.shared_prefix import PAD_SEGMENT, common_prefix_lengths, pack_groups, packed_widths
 from tests.models.conftest import build
 
 

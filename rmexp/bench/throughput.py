@@ -1,7 +1,7 @@
 """Training speed of a model config on this machine: what a backbone, LoRA or a precision costs per pair.
 
-python -m rmexp.models.throughput data=hh_rlhf model=minilm +trainer.limit_train_batches=12
-python -m rmexp.models.throughput data=hh_rlhf model=minilm trainer.precision=bf16-mixed +trainer.limit_train_batches=12
+python -m rmexp.bench.throughput data=hh_rlhf model=minilm +trainer.limit_train_batches=12
+python -m rmexp.bench.throughput data=hh_rlhf model=minilm trainer.precision=bf16-mixed +trainer.limit_train_batches=12
 
 It builds exactly what rmexp-train builds from the same overrides and trains one epoch without
 validation, logging or checkpoints; the first steps (allocation, kernel selection) are not timed.

@@ -3,7 +3,7 @@
 import pytest
 
 from rmexp.errors import UserError
-from rmexp.models.throughput import WARMUP_STEPS, measure
+from rmexp.bench.throughput import WARMUP_STEPS, measure
 
 from ..conftest import SMALL_LAB
 
