@@ -2,8 +2,8 @@
 
 import pytest
 
-from rmexp.errors import UserError
 from rmexp.bench.throughput import WARMUP_STEPS, measure
+from rmexp.errors import UserError
 
 from ..conftest import SMALL_LAB
 
