@@ -6,8 +6,10 @@ options for compare), so `rmexp train loss=hinge` is `rmexp-train loss=hinge`.
 
 import importlib
 import sys
+from importlib.metadata import version
 
 from rich.console import Console
+from rich.markup import escape
 
 COMMANDS = {
     "train": ("rmexp.train", "train a reward model (Hydra overrides; --multirun for sweeps)"),
@@ -29,8 +31,12 @@ def main() -> None:
         print(usage())
         sys.exit(0 if len(sys.argv) >= 2 else 2)
     name = sys.argv[1]
+    if name in ("-V", "--version"):
+        print(f"rmexp {version('rmexp')}")
+        sys.exit(0)
     if name not in COMMANDS:
-        Console(stderr=True).print(f"[bold red]error:[/] unknown command {name!r}\n{usage()}", highlight=False)
+        message = escape(f"unknown command {name!r}\n{usage()}")  # "[arguments]" is text, not Rich markup
+        Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
         sys.exit(2)
     module = importlib.import_module(COMMANDS[name][0])
     sys.argv = [f"rmexp-{name}", *sys.argv[2:]]

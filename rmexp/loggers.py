@@ -2,19 +2,51 @@
 
 A run must never fail for want of a W&B account or a network: offline needs neither, and an online
 start that fails (no API key, no route) falls back to offline with a warning. `wandb sync` uploads
-an offline run later.
+an offline run later, and refuses a run whose job type is longer than W&B's limit: a long variant
+is cut to fit, with a hash that keeps two variants apart (the whole overrides stay in the config).
 """
 
+import hashlib
 import logging
 import os
 
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from pytorch_lightning.loggers import WandbLogger
 
 log = logging.getLogger(__name__)
 
+JOB_TYPE_LIMIT = 64  # characters: W&B's limit, enforced by `wandb sync`
 
-def wandb_logger(save_dir: str, project: str = "rmexp", mode: str | None = None, **init_kwargs) -> WandbLogger:
+
+def fitting_job_type(job_type: str, limit: int = JOB_TYPE_LIMIT) -> str:
+    """The variant as it is where it fits; else its start, `~` and 8 hex digits of its hash."""
+    if len(job_type) <= limit:
+        return job_type
+    digest = hashlib.sha1(job_type.encode()).hexdigest()[:8]
+    return f"{job_type[: limit - len(digest) - 1]}~{digest}"
+
+
+def in_a_sweep() -> bool:
+    return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+
+
+def wandb_logger(
+    save_dir: str,
+    project: str = "rmexp",
+    mode: str | None = None,
+    group: str | None = None,
+    job_type: str = "",
+    name: str | None = None,
+    **init_kwargs,
+) -> WandbLogger:
+    """The W&B logger; `group` (the sweep folder) only for the jobs of a sweep, where that folder exists."""
     mode = mode or os.environ.get("WANDB_MODE", "offline")
+    init_kwargs |= {
+        "group": group if in_a_sweep() else None,
+        "job_type": fitting_job_type(job_type) or None,
+        "name": name.strip() if name else None,
+    }
     logger = WandbLogger(save_dir=save_dir, project=project, mode=mode, **init_kwargs)
     try:
         logger.experiment  # noqa: B018 -- starts the run now, so a failure is caught here, not mid-training

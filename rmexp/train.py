@@ -22,7 +22,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
-from pytorch_lightning.callbacks import ProgressBar
+from pytorch_lightning.callbacks import LearningRateMonitor, ProgressBar
 from pytorch_lightning.loggers import WandbLogger
 from pytorch_lightning.trainer.states import TrainerStatus
 from pytorch_lightning.utilities import rank_zero_only
@@ -80,10 +80,12 @@ def build_logger(cfg: DictConfig, output_dir: Path) -> Any:
 
 
 def build_callbacks(cfg: DictConfig) -> list[pl.Callback]:
-    """The configured callbacks, less a progress bar when the trainer is told to show none."""
+    """The configured callbacks, less a progress bar the trainer is told not to show, or a monitor with no logger."""
     callbacks = [instantiate(callback) for callback in (cfg.get("callbacks") or {}).values() if callback]
     if not cfg.trainer.get("enable_progress_bar", True):
         callbacks = [callback for callback in callbacks if not isinstance(callback, ProgressBar)]
+    if not cfg.get("logger"):  # Lightning refuses a learning-rate monitor with nothing to log to
+        callbacks = [callback for callback in callbacks if not isinstance(callback, LearningRateMonitor)]
     return callbacks
 
 

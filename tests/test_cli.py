@@ -22,3 +22,12 @@ def test_an_unknown_command_is_named_and_the_commands_listed():
     assert result.returncode == 2
     assert "unknown command 'trian'" in result.stderr
     assert all(name in result.stderr for name in ("train", "eval", "score", "compare", "bon"))
+    assert "usage: rmexp <command> [arguments]" in result.stderr  # shown as text, not eaten as Rich markup
+
+
+def test_version_is_the_installed_package_s():
+    from importlib.metadata import version
+
+    result = rmexp("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"rmexp {version('rmexp')}"

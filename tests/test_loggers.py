@@ -1,0 +1,44 @@
+"""The W&B run's job type fits W&B's limit, a single run has no group, and its name no trailing space."""
+
+import csv
+
+import pytest
+
+from rmexp.loggers import JOB_TYPE_LIMIT, fitting_job_type, wandb_logger
+
+from .conftest import SMALL_LAB
+
+
+def test_a_variant_within_the_limit_is_the_job_type_as_it_is():
+    assert fitting_job_type("loss=bt,data.lab.beta_len=1") == "loss=bt,data.lab.beta_len=1"
+
+
+def test_a_long_variant_is_cut_to_the_limit_and_kept_apart_from_its_neighbours():
+    first = "data.lab.beta_len=0,data.lab.num_prompts=300,trainer.max_epochs=2"  # 65 characters
+    second = "data.lab.beta_len=0,data.lab.num_prompts=300,trainer.max_epochs=3"
+    assert len(first) == 65
+    assert len(fitting_job_type(first)) == JOB_TYPE_LIMIT
+    assert fitting_job_type(first).startswith("data.lab.beta_len=0,data.lab.num_prompts=300,trainer.")
+    assert fitting_job_type(first) != fitting_job_type(second)
+
+
+def test_a_single_run_has_no_group_and_a_clean_name(tmp_path):
+    logger = wandb_logger(str(tmp_path), group="multirun/train/2026-12-01_00-00-00", job_type="", name="seed=0 ")
+    try:
+        assert logger.experiment.group in (None, "")
+        assert logger.experiment.name == "seed=0"
+        assert logger.experiment.job_type in (None, "")
+    finally:
+        logger.experiment.finish()
+
+
+def test_the_learning_rate_is_logged_each_step_as_scheduled(compose_train, tmp_path):
+    """Constant after no warm-up: every logged step holds optimizer.lr itself."""
+    from rmexp.train import train
+
+    cfg = compose_train(*SMALL_LAB, "logger=csv", "scheduler=constant", "optimizer.lr=0.002", "trainer.max_epochs=1",
+                        "trainer.log_every_n_steps=1", "trainer.enable_progress_bar=false", "export=false")  # fmt: skip
+    train(cfg, tmp_path)
+    with next(tmp_path.glob("csv/*/metrics.csv")).open() as file:
+        logged = [float(row["lr-AdamW"]) for row in csv.DictReader(file) if row.get("lr-AdamW")]
+    assert logged and all(value == pytest.approx(0.002) for value in logged)
