@@ -18,6 +18,7 @@ class CaseRun:
     """`train`: overrides of conf/train.yaml (model, data); `steps` -1: one epoch.
 
     `score`: score the test pairs after training, the first `score_pairs` of them (None: all).
+    `device`: where both systems train and score (`cpu`, `cuda`, `mps`), resolved by the bench.
     """
 
     train: list[str]
@@ -31,6 +32,10 @@ class CaseRun:
     score: bool = False
     score_batch_size: int = 32
     score_pairs: int | None = None
+    device: str = "cpu"
+
+
+ACCELERATORS = {"cpu": "cpu", "cuda": "gpu", "mps": "mps"}  # a torch device type as Lightning names it
 
 
 def case_config(run: CaseRun, output_dir: str) -> DictConfig:
@@ -41,6 +46,7 @@ def case_config(run: CaseRun, output_dir: str) -> DictConfig:
         f"optimizer.lr={run.learning_rate}",
         f"seed={run.seed}",
         f"trainer.precision={run.precision}",
+        f"trainer.accelerator={ACCELERATORS[run.device]}",
         "logger=none",
         "callbacks=none",
         f"paths.output_dir={output_dir}",

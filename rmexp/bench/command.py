@@ -3,11 +3,13 @@
 python -m rmexp.bench                        # every case, 3 repeats (under 15 minutes on 2 cores)
 python -m rmexp.bench bench_mode=quick       # the tiny lab and MiniLM once each (under 2 minutes)
 python -m rmexp.bench repeats=5 precision=32-true cases.minilm_hh.steps=80
+python -m rmexp.bench bench_mode=gpu          # both systems on the first visible CUDA GPU, best batch of each
 
 Every measurement runs in a fresh process (rmexp/bench/worker.py) with the same thread count; the
 two systems run back to back, case by case, alternating which goes first, so a change in the
-machine's load hits both. The machine's matmul peak is measured in the same invocation. The report
-goes to the terminal and to bench.md and bench.json in the run folder, with the machine described.
+machine's load hits both. Both run on `device`, whose matmul peak is measured in the same
+invocation. The report goes to the terminal and to bench.md and bench.json in the run folder, with
+the machine, the device and the date.
 """
 
 import json
@@ -15,15 +17,18 @@ import os
 import platform
 import subprocess
 import sys
+from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import hydra
+import torch
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from rmexp import CONFIG_DIR
+from rmexp.bench.batch_sweep import OutOfMemory, sweep_batch_sizes
 from rmexp.bench.case_config import CaseRun, case_config
 from rmexp.bench.tables import (
     SYSTEMS,
@@ -34,6 +39,7 @@ from rmexp.bench.tables import (
     peak_for,
     summarise_case,
 )
+from rmexp.devices import resolve_device
 from rmexp.errors import UserError, exit_on_user_error
 
 LOG_TAIL = 2000
@@ -66,6 +72,8 @@ class Jobs:
         result = json.loads(result_file.read_text())
         if "error" in result:
             raise UserError(result["error"])
+        if "out_of_memory" in result:
+            raise OutOfMemory(f"out of memory: {result['out_of_memory']}")
         return result
 
 
@@ -83,6 +91,7 @@ def case_run(cfg: DictConfig, case: DictConfig, **changes: Any) -> dict[str, Any
         "precision": case_precision(cfg, case),
         "score_batch_size": cfg.score_batch_size,
         "score_pairs": case.get("score_pairs"),
+        "device": cfg.device,
     }
     return run | changes
 
@@ -101,11 +110,16 @@ def training_job(cfg: DictConfig, case: DictConfig, system: str, **changes: Any)
 
 
 def missing_data(cfg: DictConfig, case: DictConfig) -> str | None:
-    """Why the case cannot run here (its data file is absent), or None."""
+    """Why the case cannot run here (its data file, or the model folder a path names, is absent), or None."""
     run = CaseRun(list(case.train), 1, 1, cfg.batch_size, cfg.max_length, 0.0, cfg.seed, cfg.precision)
     composed = case_config(run, output_dir=".")
     path = composed.data.get("path")
-    return f"{path} is absent" if path and not Path(path).exists() else None
+    if path and not Path(path).exists():
+        return f"{path} is absent"
+    model_folder = composed.model.get("name_or_path")  # a packaged backbone is a `_target_`, a hub name relative
+    if isinstance(model_folder, str) and Path(model_folder).is_absolute() and not Path(model_folder).exists():
+        return f"{model_folder} is absent"
+    return None
 
 
 def run_case(cfg: DictConfig, case: DictConfig, jobs: Jobs) -> dict[str, list[dict[str, Any]]]:
@@ -115,6 +129,18 @@ def run_case(cfg: DictConfig, case: DictConfig, jobs: Jobs) -> dict[str, list[di
         for system in SYSTEMS if repeat % 2 == 0 else SYSTEMS[::-1]:
             runs[system].append(jobs.run(training_job(cfg, case, system, score=repeat == 0)))
     return runs
+
+
+def run_sweep(cfg: DictConfig, case: DictConfig, jobs: Jobs, system: str,
+              at_bench_batch: dict[str, Any]) -> list[dict[str, Any]]:  # fmt: skip
+    """Each of `batch_sizes` once for one system, unscored; at the bench's own batch, the repeats' medians."""
+
+    def train_at(batch_size: int) -> dict[str, Any]:
+        if batch_size == cfg.batch_size:
+            return at_bench_batch
+        return jobs.run(training_job(cfg, case, system, batch_size=batch_size))
+
+    return sweep_batch_sizes(train_at, cfg.batch_sizes)
 
 
 def run_scaling(cfg: DictConfig, jobs: Jobs) -> dict[str, Any]:
@@ -141,7 +167,30 @@ def run_scaling(cfg: DictConfig, jobs: Jobs) -> dict[str, Any]:
     return results
 
 
-def describe_machine(threads: int) -> dict[str, Any]:
+def bench_device(requested: str) -> torch.device:
+    """The device of `device=`, refused in one line before any job where this machine lacks it.
+
+    TRL (through accelerate) trains on the first visible GPU and takes no index, so neither system
+    is given one: CUDA_VISIBLE_DEVICES chooses the GPU, for both.
+    """
+    device = resolve_device(requested, "device")
+    if device.index is not None:
+        raise UserError(
+            f"device={requested}: the bench runs on the first visible GPU, as TRL does; "
+            f"CUDA_VISIBLE_DEVICES={device.index} with device={device.type} runs it there"
+        )
+    return device
+
+
+def describe_device(device: torch.device) -> str:
+    """The device both systems ran on, as the report names it: a GPU by its name, memory and CUDA version."""
+    if device.type == "cuda":
+        memory_gib = torch.cuda.get_device_properties(device).total_memory / 2**30
+        return f"{torch.cuda.get_device_name(device)}, {memory_gib:.0f} GiB, CUDA {torch.version.cuda}"
+    return "Apple MPS" if device.type == "mps" else "the CPU"
+
+
+def describe_machine(threads: int, device: torch.device) -> dict[str, Any]:
     cpu = platform.processor() or platform.machine()
     cpuinfo, meminfo = Path("/proc/cpuinfo"), Path("/proc/meminfo")
     if cpuinfo.is_file():
@@ -152,6 +201,8 @@ def describe_machine(threads: int) -> dict[str, Any]:
     memory_kib = int(meminfo.read_text().split()[1]) if meminfo.is_file() else 0
     packages = ("torch", "pytorch-lightning", "transformers", "trl")
     return {
+        "device": describe_device(device),
+        "date": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         "cpu": cpu,
         "cores": os.cpu_count(),
         "memory_gib": memory_kib / 2**20,
@@ -166,11 +217,14 @@ def report_markdown(report: dict[str, Any]) -> str:
     parts = ["## rmexp bench", "", machine_lines(report["machine"], report["matmul_peak"])]
     parts.append(
         f"- both systems: {cfg['batch_size']} pairs a step, max length {cfg['max_length']}, seed {cfg['seed']}, "
-        f"precision {cfg['precision']} where a case names none"
+        f"precision {cfg['precision']} where a case names none, on {report['machine']['device']}"
     )
+    if cfg.get("random_weights"):
+        parts.append("- random weights from each backbone's config: throughput is real, accuracy is not reported")
     for name, case in report["cases"].items():
         if "summary" in case:
-            parts += ["", case_table(name, case["summary"], case_precision(cfg, cfg["cases"][name]))]
+            table = case_table(name, case["summary"], case_precision(cfg, cfg["cases"][name]), cfg["device"])
+            parts += ["", table]
         else:
             parts += ["", f"### {name}", "", f"skipped: {case.get('skipped') or case.get('failed')}"]
     scaling = report.get("scaling") or {}
@@ -192,11 +246,13 @@ def report_markdown(report: dict[str, Any]) -> str:
 def run_bench(cfg: DictConfig) -> dict[str, Any]:
     if cfg.threads < 1 or cfg.repeats < 1 or cfg.warmup_steps < 1:
         raise UserError("threads, repeats and warmup_steps must be at least 1")
+    device = bench_device(cfg.device)
+    cfg.device = device.type  # `auto` as resolved, for every job and the report
     output_dir = Path(HydraConfig.get().runtime.output_dir)
     jobs = Jobs(output_dir / "jobs", cfg.threads)
     load_at_start = os.getloadavg()[0]
-    machine = describe_machine(cfg.threads)
-    peaks = jobs.run({"_target_": "rmexp.bench.gemm.matmul_peaks", "size": cfg.matmul_size})
+    machine = describe_machine(cfg.threads, device)
+    peaks = jobs.run({"_target_": "rmexp.bench.gemm.matmul_peaks", "size": cfg.matmul_size, "device": cfg.device})
     peaks.pop("peak_memory_mib")
     cases: dict[str, Any] = {}
     for name, case in cfg.cases.items():
@@ -210,8 +266,15 @@ def run_bench(cfg: DictConfig) -> dict[str, Any]:
         except UserError as error:  # reported; the other cases go on
             cases[name] = {"failed": str(error)}
             continue
-        cases[name] = {"runs": runs, "summary": summarise_case(runs, peak_for(case_precision(cfg, case), peaks))}
-        print(case_table(name, cases[name]["summary"], case_precision(cfg, case)) + "\n", flush=True)
+        summary = summarise_case(runs, peak_for(case_precision(cfg, case), peaks), cfg.random_weights)
+        cases[name] = {"runs": runs, "summary": summary}
+        if cfg.batch_sizes:
+            try:
+                sweeps = {system: run_sweep(cfg, case, jobs, system, summary[system]) for system in SYSTEMS}
+                summary["batch_sweep"] = sweeps
+            except UserError as error:  # the figures at the bench's batch are kept
+                summary["batch_sweep"] = {"failed": str(error)}
+        print(case_table(name, summary, case_precision(cfg, case), cfg.device) + "\n", flush=True)
     try:
         scaling = run_scaling(cfg, jobs) if cfg.get("scaling") else None
     except UserError as error:  # the cases' tables are kept

@@ -8,6 +8,10 @@ shared prompt into one row (rmexp/models/shared_prefix.py) computes fewer tokens
 holds: the tokens computed, and the cells of the tensor computed, are what utilisation and
 padding are read from.
 
+A GPU runs the kernels a step queued after the host has moved on, so the clock waits for the
+device (`device_time`) before it reads the time: a step ends when its arithmetic does, not when the
+host has finished queueing it.
+
 The process's CPU time is read at the same moments. On a machine shared with other jobs, wall time
 stretches with their load while CPU time (with one thread) stays what the work costs, so pairs per
 CPU-second still compare the two systems when the machine is never quiet.
@@ -16,12 +20,31 @@ CPU-second still compare the two systems when the machine is never quiet.
 import time
 from dataclasses import dataclass, field
 
+import torch
 from torch import Tensor
+
+
+def wait_for(device: torch.device | str) -> None:
+    """Block until `device` has run every kernel queued so far; the CPU runs them as they are called."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def device_time(device: torch.device | str) -> float:
+    """`time.perf_counter()` once `device` has finished its queued work: the clock of every timed region here."""
+    wait_for(device)
+    return time.perf_counter()
 
 
 @dataclass
 class StepClock:
+    """`device`: where the steps run, waited for at each step's end."""
+
     warmup_steps: int
+    device: torch.device | str = "cpu"
     step_ends: list[float] = field(default_factory=list)
     cpu_ends: list[float] = field(default_factory=list)
     pairs: list[int] = field(default_factory=list)
@@ -45,7 +68,7 @@ class StepClock:
         self.cells.append(computed.numel())
 
     def step_end(self) -> None:
-        self.step_ends.append(time.perf_counter())
+        self.step_ends.append(device_time(self.device))
         self.cpu_ends.append(time.process_time())
 
     def summary(self) -> dict[str, float]:

@@ -5,13 +5,14 @@ the closing token), which is what its own preprocessing makes of implicit-prompt
 systems see the same tokens; TRL then drops the pairs longer than `max_length`, as it always does.
 The optimiser settings (learning rate, warm-up then cosine decay, weight decay, betas, gradient
 clipping), the precision and the seed are rmexp's; gradient checkpointing, which TRL turns on by
-default and rmexp leaves off, is off; everything else is TRL's default. Held-out pairs are scored
-with a plain transformers loop: the texts in file order, padded per batch, left-truncated.
+default and rmexp leaves off, is off; everything else is TRL's default. Both train on the run's
+device: TRL (through accelerate) takes the first visible GPU unless told to use the CPU. Held-out
+pairs are scored on that device with a plain transformers loop: the texts in file order, padded per
+batch, left-truncated.
 """
 
 import importlib.util
 import tempfile
-import time
 from typing import Any
 
 import torch
@@ -28,7 +29,7 @@ from transformers import (
 from rmexp.bench.case_config import CaseRun, case_config
 from rmexp.bench.flops import non_embedding_parameters
 from rmexp.bench.pairs import as_one_text, held_out_result, kept_by_trl, one_text_ids, split_pairs
-from rmexp.bench.timing import StepClock
+from rmexp.bench.timing import StepClock, device_time
 from rmexp.errors import UserError
 
 
@@ -101,14 +102,14 @@ def train_and_score(run: CaseRun, disable_dropout: bool = False) -> dict[str, An
             disable_dropout=disable_dropout,
             seed=run.seed,
             data_seed=run.seed,
-            use_cpu=True,
+            use_cpu=run.device == "cpu",
             save_strategy="no",
             eval_strategy="no",
             report_to="none",
             logging_steps=10,
             disable_tqdm=True,
         )
-        clock = StepClock(run.warmup_steps)
+        clock = StepClock(run.warmup_steps, run.device)
         trainer = RewardTrainer(
             model=model, args=args, train_dataset=rows, processing_class=tokenizer, callbacks=[TrlStepClock(clock)]
         )
@@ -121,7 +122,8 @@ def train_and_score(run: CaseRun, disable_dropout: bool = False) -> dict[str, An
         # as a user loads it: without the bf16 autocast that accelerate wrapped around its forward for training
         model = trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
         test_pairs = pairs["test"][: run.score_pairs]
-        result |= score_held_out(model.eval(), tokenizer, test_pairs, run.max_length, run.score_batch_size)
+        model = model.to(run.device).eval()
+        result |= score_held_out(model, tokenizer, test_pairs, run.max_length, run.score_batch_size)
     return result
 
 
@@ -138,12 +140,12 @@ def score_held_out(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, p
     ]
     tokenizer.truncation_side, tokenizer.padding_side = "left", "right"
     rewards = []
-    started = time.perf_counter()
+    started = device_time(model.device)
     for start in range(0, len(texts), batch_size):
         batch = tokenizer(texts[start : start + batch_size], padding=True, truncation=True, max_length=max_length,
-                          return_tensors="pt")  # fmt: skip
+                          return_tensors="pt").to(model.device)  # fmt: skip
         rewards.append(model(**batch).logits.squeeze(-1).float())
-    return held_out_result(torch.cat(rewards), time.perf_counter() - started)
+    return held_out_result(torch.cat(rewards), device_time(model.device) - started)
 
 
 def kept_pairs(run: CaseRun, max_lengths: list[int]) -> dict[str, Any]:

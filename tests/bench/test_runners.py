@@ -1,8 +1,10 @@
 """Both systems on the tiny lab in this process, a few steps each: what the bench measures, for real."""
 
 from dataclasses import replace
+from types import SimpleNamespace
 
 import pytest
+import torch
 
 from rmexp.bench import rmexp_runner
 from rmexp.bench.case_config import CaseRun
@@ -53,3 +55,16 @@ def test_trl_trains_on_the_same_pairs_and_drops_the_long_ones(rmexp_run):
     short = trl_runner.train_and_score(replace(RUN, score=False, max_length=12))
     assert short["train_pairs"] == kept["kept"]["12"]
     assert short["train_pairs_dropped"] == kept["train_pairs"] - kept["kept"]["12"]
+
+
+def test_the_clock_works_out_a_shared_prompt_on_the_batchs_device():
+    """A tensor made without a device lands on `meta` here: what a CUDA batch meets in a CPU-made tensor."""
+    # chosen rows 0, 1, rejected rows 2, 3: pair 0 shares 5 6 7, so 3 + 1 + 1 = 5 columns; pair 1 nothing: 2 + 1
+    input_ids = torch.tensor([[5, 6, 7, 8], [5, 9, 0, 0], [5, 6, 7, 3], [4, 0, 0, 0]])
+    attention_mask = (torch.arange(4) < torch.tensor([[4], [2], [4], [1]])).long()
+    with torch.device("meta"):
+        mask = rmexp_runner.computed_mask(
+            SimpleNamespace(share_prefix=True), {"input_ids": input_ids, "attention_mask": attention_mask}
+        )
+    assert mask.device.type == "cpu"
+    assert mask.tolist() == [[True] * 5, [True] * 3 + [False] * 2]

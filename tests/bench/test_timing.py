@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from rmexp.bench import timing
 from rmexp.bench.timing import StepClock
 
 
@@ -53,3 +54,23 @@ def test_a_run_shorter_than_its_warm_up_says_so():
 def test_at_least_one_warm_up_step():
     with pytest.raises(ValueError, match="warmup_steps=0: expected at least 1"):
         StepClock(warmup_steps=0)
+
+
+def record_the_clock(monkeypatch) -> list[str]:
+    """What the clock does, in order: waits for a CUDA device, reads the time (no GPU needed)."""
+    events: list[str] = []
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda device=None: events.append(f"synchronize {device}"))
+    monkeypatch.setattr(timing.time, "perf_counter", lambda: events.append("time") or 1.0)
+    return events
+
+
+def test_a_gpu_step_ends_when_the_device_has_run_it_not_when_it_was_queued(monkeypatch):
+    events = record_the_clock(monkeypatch)
+    StepClock(warmup_steps=1, device="cuda").step_end()
+    assert events == ["synchronize cuda", "time"]
+
+
+def test_a_cpu_step_reads_the_time_without_waiting_for_any_device(monkeypatch):
+    events = record_the_clock(monkeypatch)
+    StepClock(warmup_steps=1).step_end()
+    assert events == ["time"]
