@@ -4,12 +4,10 @@ python -m rmexp.bench.throughput data=hh_rlhf model=minilm +trainer.limit_train_
 python -m rmexp.bench.throughput data=hh_rlhf model=minilm trainer.precision=bf16-mixed +trainer.limit_train_batches=12
 
 It builds exactly what rmexp-train builds from the same overrides and trains one epoch without
-validation, logging or checkpoints; the first steps (allocation, kernel selection) are not timed.
+validation, logging or checkpoints, timed by `make bench`'s clock (rmexp/bench/timing.py): the first
+steps (allocation, kernel selection) are not timed.
 Budgets for real runs follow from it: pairs per second times the seconds you can spend.
 """
-
-import time
-from typing import Any
 
 import hydra
 import pytorch_lightning as pl
@@ -18,53 +16,35 @@ from omegaconf import DictConfig
 from rich.console import Console
 
 from rmexp import CONFIG_DIR
+from rmexp.bench.rmexp_runner import LightningStepClock
+from rmexp.bench.timing import StepClock
 from rmexp.errors import UserError, exit_on_user_error
 from rmexp.train import build
 
 WARMUP_STEPS = 2
 
 
-class StepTimer(pl.Callback):
-    """Wall time, sequences and tokens of the training steps after the warm-up ones."""
-
-    def __init__(self, warmup_steps: int = WARMUP_STEPS):
-        self.warmup_steps = warmup_steps
-        self.seconds, self.sequences, self.tokens, self.steps = 0.0, 0, 0, 0
-        self._started = 0.0
-
-    def on_train_batch_start(self, trainer: pl.Trainer, module: pl.LightningModule, batch: Any, index: int) -> None:
-        self._started = time.perf_counter()
-
-    def on_train_batch_end(self, trainer: pl.Trainer, module: pl.LightningModule, outputs: Any, batch: Any, index: int):
-        if index < self.warmup_steps:
-            return
-        self.seconds += time.perf_counter() - self._started
-        self.sequences += batch["input_ids"].shape[0]
-        self.tokens += int(batch["attention_mask"].sum())
-        self.steps += 1
-
-
 def measure(cfg: DictConfig) -> dict[str, float]:
+    """One epoch of what rmexp-train builds from `cfg`, timed by the bench's clock after its warm-up steps."""
     pl.seed_everything(cfg.seed, workers=True)
     module, datamodule = build(cfg)
-    timer = StepTimer()
-    trainer: pl.Trainer = instantiate(
-        cfg.trainer, logger=False, callbacks=[timer], max_epochs=1, limit_val_batches=0, enable_checkpointing=False
-    )
+    if module.view != "pairwise":
+        raise UserError(f"loss: the throughput tool times pairwise losses; this one trains on the {module.view} view")
+    clock = StepClock(WARMUP_STEPS)
+    trainer: pl.Trainer = instantiate(cfg.trainer, logger=False, callbacks=[LightningStepClock(clock)], max_epochs=1,
+                                      limit_val_batches=0, enable_checkpointing=False)  # fmt: skip
+    clock.device = trainer.strategy.root_device
     trainer.fit(module, datamodule=datamodule)
-    if not timer.steps:
+    if len(clock.step_ends) <= WARMUP_STEPS:
         raise UserError(f"trainer.limit_train_batches: time at least {WARMUP_STEPS + 1} steps ({WARMUP_STEPS} warm up)")
-    pairwise = module.view == "pairwise"  # a pairwise batch holds a chosen and a rejected row per pair
-    trainable = sum(parameter.numel() for parameter in module.parameters() if parameter.requires_grad)
+    timed = clock.summary()
     return {
         "precision": str(cfg.trainer.precision),
-        "timed_steps": timer.steps,
-        "seconds_per_step": timer.seconds / timer.steps,
-        "pairs_per_second" if pairwise else "examples_per_second": timer.sequences
-        / (2 if pairwise else 1)
-        / timer.seconds,
-        "tokens_per_second": timer.tokens / timer.seconds,
-        "trainable_parameters": trainable,
+        "timed_steps": timed["timed_steps"],
+        "seconds_per_step": timed["seconds"] / timed["timed_steps"],
+        "pairs_per_second": timed["pairs_per_second"],
+        "tokens_per_second": timed["tokens_per_second"],
+        "trainable_parameters": sum(p.numel() for p in module.parameters() if p.requires_grad),
     }
 
 
