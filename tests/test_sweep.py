@@ -159,3 +159,16 @@ def test_the_search_experiment_hands_its_space_to_optuna():
     assert cfg.hydra.sweeper._target_.endswith("OptunaSweeper")
     assert cfg.hydra.sweeper.params["optimizer.lr"] == "tag(log, interval(1e-4, 1e-2))"
     assert cfg.optimized_metric == "val/accuracy" and cfg.hydra.sweeper.direction == "maximize"
+
+
+def test_the_search_sweeper_s_suggested_sqlite_storage_keeps_a_study(tmp_path, compose_train):
+    """conf/hydra/sweeper/search.yaml suggests sqlite:///optuna.db; the installed optuna and SQLAlchemy must serve it."""
+    import optuna
+
+    assert "sqlite:///optuna.db" in (Path(CONFIG_DIR) / "hydra" / "sweeper" / "search.yaml").read_text()
+    storage = f"sqlite:///{tmp_path / 'optuna.db'}"
+    study = optuna.create_study(storage=storage, study_name="search", direction="maximize")
+    study.optimize(lambda trial: trial.suggest_float("lr", 1e-4, 1e-2, log=True), n_trials=2)
+    again = optuna.load_study(storage=storage, study_name="search")
+    assert [trial.params for trial in again.trials] == [trial.params for trial in study.trials]
+    assert len(again.trials) == 2
