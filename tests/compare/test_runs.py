@@ -34,3 +34,12 @@ def test_a_missing_folder_and_a_folder_without_runs_are_named(tmp_path):
         collect_runs([tmp_path / "nope"])
     with pytest.raises(UserError, match="no runs found"):
         collect_runs([tmp_path])
+
+
+def test_a_run_whose_config_is_not_yaml_is_listed_with_the_file_and_line(tmp_path):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "summary.json").write_text('{"status": "completed", "metrics": {}}')
+    (tmp_path / "run" / "config.yaml").write_text("seed: 0\nmodel: [unclosed\n")
+    [run] = collect_runs([tmp_path])
+    assert run.status == "unreadable config"
+    assert run.error.startswith(f"{tmp_path / 'run' / 'config.yaml'}, line 3: not valid YAML")
