@@ -5,9 +5,9 @@ rmexp-eval reward_model=exported/ loss=plackett_luce split=val      # the loss p
 
 The report is the same everywhere: the family's metrics (with the length-bias and calibration
 diagnostics) in `summary.json` and the terminal table, the plots as PNG, and, where a W&B logger is
-given, the same scalars, plots and a table of per-response rewards and lengths. The data config has
-to describe the data the model should be judged on: for the lab, the same `data.lab` settings (and
-seed) as the training run, so its test split is the one training held out.
+given, the same scalars, plots and a table of per-response rewards and lengths. A model from a
+training run is judged on that run's data and seed unless `data` keys say otherwise, which a warning
+then names (rmexp/judged_data.py): for the lab, its test split is then the one training held out.
 """
 
 import time
@@ -27,6 +27,7 @@ from rmexp import CONFIG_DIR
 from rmexp.devices import resolve_device
 from rmexp.errors import UserError, exit_on_user_error
 from rmexp.export import load_reward_model
+from rmexp.judged_data import with_the_runs_data
 from rmexp.metrics.pairwise import subset_accuracy
 from rmexp.modules.base import RewardModule
 from rmexp.plots import plot_reliability_diagram, plot_reward_against_length
@@ -76,12 +77,13 @@ def report_split(
     return {"metrics": metrics, "plots": {name: str(path) for name, path in plots.items()}}
 
 
-def evaluate(cfg: DictConfig, output_dir: Path) -> dict[str, Any]:
-    """Load the model, build the family and data the config names, report one split."""
+def evaluate(cfg: DictConfig, output_dir: Path, overrides: list[str] | None = None) -> dict[str, Any]:
+    """Load the model, build the family and the data (the run's, `overrides` on top), report one split."""
     started = time.time()
     if cfg.split not in SPLITS:
         raise UserError(f"split={cfg.split!r}: expected one of {list(SPLITS)}")
     device = resolve_device(cfg.device)
+    cfg, judged_on = with_the_runs_data(cfg, overrides)
     model, tokenizer = load_reward_model(cfg.reward_model)
     module: RewardModule = instantiate(cfg.loss, model=model, optimizer=None).to(device)
     datamodule: LightningDataModule = instantiate(cfg.data, tokenizer=tokenizer, view=module.view)
@@ -92,6 +94,7 @@ def evaluate(cfg: DictConfig, output_dir: Path) -> dict[str, Any]:
     summary = {
         "status": "completed",
         "reward_model": str(cfg.reward_model),
+        "judged_on": judged_on,
         **report,
         "wall_time_s": round(time.time() - started, 1),
         "output_dir": str(output_dir),

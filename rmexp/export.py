@@ -20,19 +20,23 @@ first. Every export scores a probe pair with both models and is written only if 
 """
 
 import copy
-import json
+import pickle
 from pathlib import Path
+from typing import Any
 
 import torch
+from hydra.errors import InstantiationException
 from hydra.utils import instantiate
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
+from safetensors import SafetensorError
 from torch import Tensor, nn
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedTokenizerBase
 from transformers.modeling_layers import GenericForSequenceClassification
 
-from rmexp.errors import UserError
+from rmexp.errors import UserError, describe_user_error
 from rmexp.models.fine_tuning import merged_backbone
 from rmexp.models.reward_model import RewardModel
+from rmexp.run_folder import load_run_config, read_summary
 
 BIAS_TOLERANCE = 1e-7
 PROBE_TOLERANCE = 1e-4
@@ -122,29 +126,24 @@ def load_reward_model(path: str | Path) -> tuple[nn.Module, PreTrainedTokenizerB
     """The reward model and tokenizer of an exported folder, a run folder or a Lightning checkpoint.
 
     A checkpoint is rebuilt from the `config.yaml` of its run folder (`<run>/checkpoints/x.ckpt`), so
-    its architecture need not be given again; a run folder means its best checkpoint.
+    its architecture need not be given again; a run folder means its best checkpoint. Nothing read
+    runs code: the config builds only rmexp's own targets (rmexp/run_folder.py), a checkpoint holds
+    tensors and plain values, an export safetensors; and weights that do not fill the model exactly
+    are refused, never left at their random start.
     """
     path = Path(path)
     if (path / "config.json").is_file():
-        classifier = AutoModelForSequenceClassification.from_pretrained(path)
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(path)
-        except (OSError, ValueError) as error:
-            raise UserError(
-                f"{path}: the exported model's tokenizer files are missing or unreadable ({error})"
-            ) from None
-        return ExportedRewardModel(classifier).eval(), tokenizer
+        return load_exported(path)
     checkpoint = best_checkpoint(path) if path.is_dir() else path
     if not checkpoint.is_file() or checkpoint.suffix != ".ckpt":
         raise UserError(f"{path}: expected an exported model folder (with config.json), a run folder or a .ckpt file")
     run_config = checkpoint.parent.parent / "config.yaml"
     if not run_config.is_file():
         raise UserError(f"{checkpoint}: its run folder has no config.yaml ({run_config}) to rebuild the model from")
-    cfg = OmegaConf.load(run_config)
-    tokenizer = instantiate(cfg.model.tokenizer)
-    model = instantiate(cfg.model.reward_model, tokenizer=tokenizer)
-    # tensors and plain values only: a checkpoint from elsewhere cannot run code when it is read
-    state = torch.load(checkpoint, map_location="cpu", weights_only=True)["state_dict"]
+    cfg = load_run_config(run_config)
+    tokenizer = built_from(cfg, "model.tokenizer", run_config)
+    model = built_from(cfg, "model.reward_model", run_config, tokenizer=tokenizer)
+    state = checkpoint_weights(checkpoint)
     try:
         model.load_state_dict({key.removeprefix("model."): value for key, value in state.items()})
     except RuntimeError as error:
@@ -155,9 +154,65 @@ def load_reward_model(path: str | Path) -> tuple[nn.Module, PreTrainedTokenizerB
     return model.eval(), tokenizer
 
 
+def load_exported(folder: Path) -> tuple[nn.Module, PreTrainedTokenizerBase]:
+    """An export's classifier and tokenizer: safetensors only, no remote code, every weight present and used."""
+    weights = folder / "model.safetensors"
+    try:
+        classifier, loading = AutoModelForSequenceClassification.from_pretrained(
+            folder, output_loading_info=True, use_safetensors=True, trust_remote_code=False
+        )
+    except SafetensorError as error:
+        raise UserError(f"{weights}: not a readable safetensors file ({error}); truncated or corrupted?") from None
+    except (OSError, ValueError, RuntimeError) as error:
+        raise UserError(f"{folder}: the exported model cannot be loaded ({first_line(error)})") from None
+    wrong = {kind: sorted(loading[f"{kind}_keys"]) for kind in ("missing", "unexpected", "mismatched")}
+    if any(wrong.values()):
+        found = "; ".join(f"{kind}: {', '.join(map(str, keys))}" for kind, keys in wrong.items() if keys)
+        raise UserError(
+            f"{weights}: its weights do not fill {type(classifier).__name__} exactly ({found}); a missing weight "
+            "would score with its random start"
+        )
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
+    except (OSError, ValueError) as error:
+        raise UserError(f"{folder}: the exported model's tokenizer files are missing or unreadable ({error})") from None
+    return ExportedRewardModel(classifier).eval(), tokenizer
+
+
+def built_from(cfg: DictConfig, key: str, run_config: Path, **kwargs: Any) -> Any:
+    """`instantiate` of one section of a run's config; a section that is missing or does not build names the file."""
+    section = OmegaConf.select(cfg, key)
+    if not OmegaConf.is_config(section):
+        raise UserError(f"{run_config}: no {key} section; expected the config.yaml of an rmexp run")
+    try:
+        return instantiate(section, **kwargs)
+    except InstantiationException as error:
+        if describe_user_error(error) is not None:
+            raise
+        raise UserError(f"{run_config}: {key} cannot be built ({first_line(error)})") from None
+
+
+def checkpoint_weights(checkpoint: Path) -> dict[str, Tensor]:
+    """The checkpoint's state dict: tensors and plain values only, so a checkpoint from elsewhere runs no code."""
+    try:
+        state = torch.load(checkpoint, map_location="cpu", weights_only=True)["state_dict"]
+    except (RuntimeError, pickle.UnpicklingError, EOFError, OSError, ValueError) as error:
+        raise UserError(
+            f"{checkpoint}: not a readable Lightning checkpoint ({first_line(error)}); truncated or corrupted?"
+        ) from None
+    except (KeyError, TypeError):
+        raise UserError(f"{checkpoint}: holds no state_dict; expected a checkpoint that rmexp-train saved") from None
+    return state
+
+
+def first_line(error: Exception) -> str:
+    """The first line of an error from a library, whose messages may run on over many lines."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def best_checkpoint(run_dir: Path) -> Path:
     """The checkpoint validation chose (summary.json), else the last one saved."""
-    summary = run_dir / "summary.json"
-    chosen = json.loads(summary.read_text()).get("best_checkpoint") if summary.is_file() else None
+    chosen = read_summary(run_dir).get("best_checkpoint")
     # by name inside this folder: the summary's path may be relative to where training ran
-    return run_dir / "checkpoints" / (Path(chosen).name if chosen else "last.ckpt")
+    return run_dir / "checkpoints" / (Path(chosen).name if isinstance(chosen, str) and chosen else "last.ckpt")

@@ -26,3 +26,21 @@ def compose_train(tmp_path):
             return compose("train", overrides=[f"paths.output_dir={tmp_path}", *overrides])
 
     return _compose
+
+
+@pytest.fixture
+def untrained_run(tmp_path, compose_train) -> Path:
+    """A run folder as rmexp-train leaves one (resolved config.yaml, checkpoints/last.ckpt), without training:
+    the tiny model's initial weights, for the tests of what reading a run folder does."""
+    import torch
+    from hydra.utils import instantiate
+    from omegaconf import OmegaConf
+
+    run_dir = tmp_path / "run"
+    (run_dir / "checkpoints").mkdir(parents=True)
+    cfg = compose_train(*SMALL_LAB, "logger=none")
+    (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    model = instantiate(cfg.model.reward_model, tokenizer=instantiate(cfg.model.tokenizer))
+    state = {f"model.{key}": value for key, value in model.state_dict().items()}
+    torch.save({"state_dict": state}, run_dir / "checkpoints" / "last.ckpt")
+    return run_dir

@@ -7,6 +7,7 @@ through real subprocesses, where a stray traceback would show.
 """
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -187,6 +188,37 @@ def test_resume_refuses_a_config_group_change(run_dir, capfd, tmp_path):
     assert "loss=hinge: a resumed run keeps its saved config" in stderr
 
 
+def damaged_copies(run_dir: Path, tmp: Path) -> dict[str, tuple[Path, str]]:
+    """Copies of the run folder or its export with one file broken: {label: (folder, expected message)}."""
+
+    def copy(label: str, source: Path) -> Path:
+        folder = tmp / label.replace(" ", "_")
+        shutil.copytree(source, folder, ignore=shutil.ignore_patterns("wandb", "plots", "export"))
+        return folder
+
+    cases = {}
+    folder = copy("config not yaml", run_dir)
+    (folder / "config.yaml").write_text("model:\n  tokenizer: [unclosed\n")
+    cases["broken config.yaml"] = (folder, f"{folder / 'config.yaml'}, line 3: not valid YAML")
+    folder = copy("foreign target", run_dir)
+    config = OmegaConf.load(folder / "config.yaml")
+    config.model.tokenizer = {"_target_": "builtins.open", "file": str(tmp / "code_ran"), "mode": "w"}
+    OmegaConf.save(config, folder / "config.yaml")
+    cases["foreign target"] = (folder, "model.tokenizer._target_='builtins.open' is not built from a run folder")
+    folder = copy("summary not json", run_dir)
+    (folder / "summary.json").write_text('{"status": "completed",')
+    cases["broken summary.json"] = (folder, f"{folder / 'summary.json'}, line 1: not valid JSON")
+    folder = copy("truncated checkpoint", run_dir)
+    for checkpoint in (folder / "checkpoints").glob("*.ckpt"):
+        checkpoint.write_bytes(checkpoint.read_bytes()[:1000])
+    cases["truncated checkpoint"] = (folder, ".ckpt: not a readable Lightning checkpoint")
+    folder = copy("truncated safetensors", run_dir / "export")
+    weights = folder / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    cases["truncated safetensors"] = (folder, f"{weights}: not a readable safetensors file")
+    return cases
+
+
 def eval_and_score_cases(run_dir: Path, tmp: Path) -> list[tuple[str, str, list[str], str]]:
     other_backbone = tmp / "other"
     (other_backbone / "checkpoints").mkdir(parents=True)
@@ -201,6 +233,10 @@ def eval_and_score_cases(run_dir: Path, tmp: Path) -> list[tuple[str, str, list[
         if "token" not in file.name:
             (no_tokenizer / file.name).write_bytes(file.read_bytes())
     scored = write(tmp / "rows.jsonl", [{"prompt": "q", "response": "r"}, {"prompt": "q"}, "[1, 2]\n"])
+    good_rows = write(tmp / "good.jsonl", [{"prompt": "q", "response": "r"}])
+    damaged = damaged_copies(run_dir, tmp)
+    no_runs = tmp / "no_runs"
+    no_runs.mkdir()
     lab = SMALL_LAB
     return [
         ("eval: no model given", "eval", lab, "reward_model is required"),
@@ -233,13 +269,23 @@ def eval_and_score_cases(run_dir: Path, tmp: Path) -> list[tuple[str, str, list[
             [f"reward_model={run_dir}", f"input={scored}", "batch_size=0"],
             "batch_size",
         ),
-        ("compare: folder with no runs", "compare", [str(tmp)], "no runs"),
+        *[
+            (f"score: {label}", "score", [f"reward_model={folder}", f"input={good_rows}"], expected)
+            for label, (folder, expected) in damaged.items()
+        ],
+        (
+            "eval: a run config.yaml that would build foreign code",
+            "eval",
+            [f"reward_model={damaged['foreign target'][0]}"],
+            "model.tokenizer._target_='builtins.open' is not built from a run folder",
+        ),
+        ("compare: folder with no runs", "compare", [str(no_runs)], "no runs"),
         ("compare: folder missing", "compare", [str(tmp / "nowhere")], "nowhere"),
         ("compare: unknown metric", "compare", [str(run_dir.parent), "--metric", "test/nope"], "test/nope"),
     ]
 
 
-@pytest.mark.parametrize("case", range(13), ids=lambda case: f"case{case}")
+@pytest.mark.parametrize("case", range(19), ids=lambda case: f"case{case}")
 def test_eval_score_and_compare_mistakes(run_dir, tmp_path, capfd, case):
     label, entry_point, args, expected = eval_and_score_cases(run_dir, tmp_path)[case]
     hydra_dir = [f"hydra.run.dir={tmp_path / 'out'}"] if entry_point == "eval" else []

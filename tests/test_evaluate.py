@@ -1,13 +1,18 @@
 """After a run: plots, export and `rmexp eval`, which reports what training reported on the same split."""
 
 import json
+import logging
+import shutil
+import sys
 
 import pytest
 from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
 from rmexp import CONFIG_DIR
 from rmexp.evaluate import evaluate
+from rmexp.evaluate import main as evaluate_main
 from rmexp.train import train
 
 QUICK_LAB = [
@@ -81,12 +86,62 @@ def test_eval_reports_accuracy_per_subset_of_a_benchmark_file(finished_run, tmp_
     ]  # fmt: skip
     data_file = tmp_path / "bench.jsonl"
     data_file.write_text("".join(json.dumps(row) + "\n" for row in rows))
-    cfg = compose_eval(f"reward_model={run_dir / 'export'}", f"paths.output_dir={tmp_path / 'eval'}", "data=jsonl",
-                       f"data.path={data_file}", "data.format.subset=subset", "data.test_fraction=0.5",
-                       "data.cache_dir=null", lab=[])  # fmt: skip
-    metrics = evaluate(cfg, tmp_path / "eval")["metrics"]
+    data = ["data=jsonl", f"data.path={data_file}", "data.format.subset=subset", "data.test_fraction=0.5",
+            "data.cache_dir=null"]  # fmt: skip
+    cfg = compose_eval(f"reward_model={run_dir / 'export'}", f"paths.output_dir={tmp_path / 'eval'}", *data, lab=[])
+    metrics = evaluate(cfg, tmp_path / "eval", overrides=data)["metrics"]
 
     counts = {name: metrics[f"test/pairs/{name}"] for name in ("chat", "safety")}
     assert all(count > 0 for count in counts.values()) and sum(counts.values()) < len(rows)
     weighted = sum(metrics[f"test/accuracy/{name}"] * count for name, count in counts.items()) / sum(counts.values())
     assert weighted == pytest.approx(metrics["test/accuracy"], abs=1e-6)
+
+
+def test_a_run_is_judged_on_its_own_data_and_seed_without_being_told(finished_run, tmp_path):
+    summary, run_dir = finished_run
+    cfg = compose_eval(f"reward_model={run_dir}", f"paths.output_dir={tmp_path}", lab=[])  # the default lab's keys
+    report = evaluate(cfg, tmp_path)
+    assert report["judged_on"]["from"] == str(run_dir / "config.yaml")
+    assert report["judged_on"]["data"]["lab"]["num_prompts"] == 400 and report["judged_on"]["differs_from_run"] == []
+    for name in ("accuracy", "gold_accuracy", "length_corr"):
+        assert report["metrics"][f"test/{name}"] == pytest.approx(summary["metrics"][f"test/{name}"], abs=1e-4), name
+
+
+def test_data_keys_given_that_differ_from_the_runs_are_named(finished_run, tmp_path, caplog):
+    _, run_dir = finished_run
+    given = ["data.lab.beta_len=1", "seed=3"]
+    cfg = compose_eval(f"reward_model={run_dir / 'checkpoints' / 'last.ckpt'}", f"paths.output_dir={tmp_path}", *given,
+                       lab=[])  # fmt: skip
+    with caplog.at_level(logging.WARNING):
+        judged_on = evaluate(cfg, tmp_path, overrides=given)["judged_on"]
+    for differ in ("data.lab.beta_len=1 (trained: 0.1)", "data.lab.seed=3 (trained: 0)", "seed=3 (trained: 0)"):
+        assert differ in caplog.text and differ in judged_on["differs_from_run"], differ
+    assert len(judged_on["differs_from_run"]) == 3
+    assert judged_on["data"]["lab"]["num_prompts"] == 400  # the run's keys that were not given stay the run's
+
+
+def test_an_export_without_its_run_says_which_data_it_is_judged_on(finished_run, tmp_path, caplog):
+    _, run_dir = finished_run
+    shutil.copytree(run_dir / "export", tmp_path / "model")
+    with caplog.at_level(logging.WARNING):
+        judged_on = evaluate(compose_eval(f"reward_model={tmp_path / 'model'}", f"paths.output_dir={tmp_path}"),
+                             tmp_path)["judged_on"]  # fmt: skip
+    assert "no training run config.yaml beside it" in caplog.text
+    assert "data.lab.num_prompts=400" in caplog.text and "seed=0" in caplog.text
+    assert judged_on["from"].startswith("the command line") and judged_on["data"]["lab"]["num_prompts"] == 400
+
+
+def test_the_command_line_warns_naming_the_keys_that_differ(finished_run, tmp_path, capfd):
+    _, run_dir = finished_run
+    saved, sys.argv = sys.argv, ["rmexp-eval", f"reward_model={run_dir}", "data.lab.beta_len=1", "logger=none",
+                                 f"hydra.run.dir={tmp_path}"]  # fmt: skip
+    GlobalHydra.instance().clear()
+    try:
+        evaluate_main()
+    finally:
+        sys.argv = saved
+        GlobalHydra.instance().clear()
+    out = capfd.readouterr()
+    assert "data.lab.beta_len=1 (trained: 0.1)" in out.out + out.err
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["judged_on"]["differs_from_run"] == ["data.lab.beta_len=1 (trained: 0.1)"]

@@ -3,8 +3,10 @@
 import pytest
 import torch
 from hydra.utils import instantiate
+from safetensors.torch import load_file, save_file
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+from rmexp.errors import UserError
 from rmexp.export import ExportError, export_reward_model, load_reward_model
 
 PROMPTS = ["explain music", "describe the history of cooking", "review travel"]
@@ -51,3 +53,18 @@ def test_a_head_bias_that_the_score_layer_cannot_hold_is_refused(compose_train, 
     with pytest.raises(ExportError, match="bias of 0.25"):
         export_reward_model(model, tokenizer, tmp_path / "rm")
     assert not (tmp_path / "rm").exists()
+
+
+def test_an_export_missing_a_weight_or_holding_an_extra_one_is_refused_naming_them(compose_train, tmp_path):
+    model, tokenizer = tiny(compose_train)
+    folder = export_reward_model(model, tokenizer, tmp_path / "rm")
+    weights = load_file(folder / "model.safetensors")
+    dropped = sorted(weights)[1]
+    weights["extra.weight"] = weights.pop(dropped)
+    save_file(weights, folder / "model.safetensors", metadata={"format": "pt"})
+    # transformers alone would load it, the missing layer left at its random start
+    with pytest.raises(UserError) as refused:
+        load_reward_model(folder)
+    message = str(refused.value)
+    assert message.startswith(f"{folder / 'model.safetensors'}: its weights do not fill")
+    assert f"missing: {dropped}" in message and "unexpected: extra.weight" in message

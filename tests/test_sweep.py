@@ -162,7 +162,7 @@ def test_the_search_experiment_hands_its_space_to_optuna():
 
 
 def test_the_search_sweeper_s_suggested_sqlite_storage_keeps_a_study(tmp_path, compose_train):
-    """conf/hydra/sweeper/search.yaml suggests sqlite:///optuna.db; the installed optuna and SQLAlchemy must serve it."""
+    """search.yaml suggests sqlite:///optuna.db; the installed optuna and SQLAlchemy must serve it."""
     import optuna
 
     assert "sqlite:///optuna.db" in (Path(CONFIG_DIR) / "hydra" / "sweeper" / "search.yaml").read_text()

@@ -1,6 +1,6 @@
 """rmexp-bon: best-of-n with a trained reward model on the lab, gold against proxy reward as n grows.
 
-rmexp-bon reward_model=outputs/train/<run> data.lab.beta_len=1.0      # that run's lab settings and seed
+rmexp-bon reward_model=outputs/train/<run>                           # on that run's lab and seed
 rmexp-bon reward_model=<run>/export generator=length_shifted          # candidates longer than in training
 rmexp-bon data.lab.beta_len=1.0 loss.length_decorrelation_coef=1.0    # no reward_model: train one here first
 rmexp-bon -m experiment=best_of_n                                     # the sweep: train, then best-of-n, per job
@@ -12,7 +12,6 @@ the same in W&B, and the headline figures under `metrics` in `summary.json` for 
 """
 
 import csv
-import logging
 import sys
 import time
 from pathlib import Path
@@ -37,11 +36,10 @@ from rmexp.data.lab import SPLITS, generate
 from rmexp.devices import resolve_device
 from rmexp.errors import UserError, describe_user_error
 from rmexp.export import load_reward_model
+from rmexp.judged_data import command_line_overrides, with_the_runs_data
 from rmexp.score import reward_texts
 from rmexp.summary import print_results_table, write_json_atomic
 from rmexp.train import RunStopped, train
-
-log = logging.getLogger(__name__)
 
 
 def checked_n_values(cfg: DictConfig) -> list[int]:
@@ -70,41 +68,39 @@ def checked_n_values(cfg: DictConfig) -> list[int]:
 
 
 def checked_reward_model(cfg: DictConfig) -> Path:
-    """The trained model's path; warns when the run it came from drew its lab with other settings."""
+    """The trained model's path, which must exist."""
     path = Path(cfg.reward_model)
     if not path.exists():
         raise UserError(
             f"reward_model={cfg.reward_model}: no such file or folder; expected an exported folder, "
             "a run folder or a .ckpt file (or reward_model=null to train one first)"
         )
-    run_folders = [path, path.parent] if path.is_dir() else [path.parent.parent]
-    run_configs = [folder / "config.yaml" for folder in run_folders if (folder / "config.yaml").is_file()]
-    if run_configs:
-        trained_on = OmegaConf.load(run_configs[0]).get("data", {}).get("lab", {})
-        here = OmegaConf.to_container(cfg.data.lab, resolve=True)
-        differ = [f"data.lab.{key}={here[key]} (trained: {value})" for key, value in trained_on.items()
-                  if key in here and here[key] != value]  # fmt: skip
-        if differ:
-            log.warning("the lab differs from the one %s was trained on: %s", path, ", ".join(differ))
     return path
 
 
-def best_of_n(cfg: DictConfig, output_dir: Path) -> dict[str, Any]:
+def best_of_n(cfg: DictConfig, output_dir: Path, overrides: list[str] | None = None) -> dict[str, Any]:
     """Train first when no reward model is given, then best-of-n on the lab's test prompts; return the summary.
+
+    A trained model is judged on its run's lab and seed, `overrides` (None: Hydra's) on top
+    (rmexp/judged_data.py), so its test prompts are the ones training held out.
 
     `summary.json` says `running` until best-of-n is done as well, and `failed` with the `error` when
     anything stops it: a sweep must not count a job whose training completed but whose best-of-n did
     not. Training that stops early writes its own summary and raises `RunStopped`.
     """
     started = time.time()
-    overrides = list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
+    overrides = command_line_overrides() if overrides is None else overrides
     summary = {"seed": cfg.seed, "overrides": overrides, "metrics": {}, "output_dir": str(output_dir)}
     try:
+        if cfg.reward_model is not None:
+            checked_reward_model(cfg)
+            cfg, summary["judged_on"] = with_the_runs_data(cfg, overrides)
+            summary["seed"] = cfg.seed
         n_values = checked_n_values(cfg)
         device = resolve_device(cfg.bon.device, key="bon.device")  # before any training: a bad device fails at once
         if cfg.reward_model is None:
             summary = train(cfg, output_dir)
-        reward_model = output_dir if cfg.reward_model is None else checked_reward_model(cfg)
+        reward_model = output_dir if cfg.reward_model is None else Path(cfg.reward_model)
         write_json_atomic(output_dir / "summary.json", summary | {"status": "running"})
         summary["best_of_n"], metrics = run_best_of_n(cfg, Path(reward_model), n_values, output_dir, device)
     except RunStopped:

@@ -19,6 +19,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 
 from rmexp.errors import UserError
+from rmexp.run_folder import read_yaml
 
 COMPLETED = "completed"
 NO_SUMMARY = "no summary"  # the folder exists, summary.json does not
@@ -60,11 +61,13 @@ def parse_overrides(overrides: list[str]) -> dict[str, str]:
 
 
 def read_run(folder: Path, seed_key: str = "seed") -> Run:
-    """One job folder as a Run; an unreadable summary is a status of the run, not a reason to stop."""
-    overrides_file = folder / ".hydra" / "overrides.yaml"
-    overrides = yaml.safe_load(overrides_file.read_text()) if overrides_file.is_file() else None
-    config_file = folder / "config.yaml"
-    config = (yaml.safe_load(config_file.read_text()) or {}) if config_file.is_file() else {}
+    """One job folder as a Run; an unreadable summary or config is a status of the run, not a reason to stop."""
+    overrides_file, config_file = folder / ".hydra" / "overrides.yaml", folder / "config.yaml"
+    try:
+        overrides = read_yaml(overrides_file) if overrides_file.is_file() else None
+        config = (read_yaml(config_file) or {}) if config_file.is_file() else {}
+    except UserError as error:
+        return Run(folder=folder, overrides={}, status="unreadable config", error=str(error))
     summary_file = folder / "summary.json"
     run = Run(folder=folder, overrides={}, status=NO_SUMMARY, config=config)
     if summary_file.is_file():

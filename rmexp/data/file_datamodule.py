@@ -111,8 +111,9 @@ class FileDataModule(LightningDataModule):
             if key:
                 cache.save(self.cache_dir, key, built)
         self.datasets, self.lengths = built["datasets"], built["lengths"]
-        cache_file = Path(self.cache_dir or "") / f"{key}.pkl"
-        cache_state = "off" if key is None else f"{'hit' if hit else 'miss, saved to'} {cache_file}"
+        cache_state = (
+            "off" if key is None else f"{'hit' if hit else 'miss, saved to'} {cache.entry_path(self.cache_dir, key)}"
+        )
         self.report = {**built["report"], "padding_fraction": self.padding_report(), "cache": cache_state}
         print_report(self.report)
         if self.trainer is not None and self.trainer.logger is not None:

@@ -73,11 +73,21 @@ def test_a_trained_model_gives_the_same_curve_as_the_run_that_trained_it(trained
         assert value == pytest.approx(summary["metrics"][key], abs=1e-4), key
 
 
+def test_a_run_folder_is_judged_on_its_own_lab_and_seed_without_being_told(trained_then_bon, tmp_path):
+    summary, run_dir = trained_then_bon
+    again = best_of_n(compose_bon(tmp_path, f"reward_model={run_dir}", lab=()), tmp_path)  # the default lab's keys
+    assert again["best_of_n"]["prompts"] == 12  # the run's 60-prompt lab, not the default 2,000
+    assert again["judged_on"]["from"] == str(run_dir / "config.yaml") and again["judged_on"]["differs_from_run"] == []
+    for key, value in again["metrics"].items():
+        assert value == pytest.approx(summary["metrics"][key], abs=1e-4), key
+
+
 def test_a_lab_other_than_the_training_runs_is_flagged(trained_then_bon, tmp_path, caplog):
     _, run_dir = trained_then_bon
     with caplog.at_level(logging.WARNING):
-        best_of_n(compose_bon(tmp_path, f"reward_model={run_dir}", "seed=1"), tmp_path)
+        again = best_of_n(compose_bon(tmp_path, f"reward_model={run_dir}", "seed=1"), tmp_path, overrides=["seed=1"])
     assert "data.lab.seed=1 (trained: 0)" in caplog.text
+    assert again["seed"] == 1 and "data.lab.seed=1 (trained: 0)" in again["judged_on"]["differs_from_run"]
 
 
 @pytest.mark.parametrize(

@@ -57,3 +57,12 @@ def test_a_sweeper_that_plans_as_it_goes_has_no_plan_and_an_interval_is_named(tm
     write_multirun(tmp_path, BASIC_SWEEPER_TARGET, {"lr": "interval(0, 1)"}, [])
     with pytest.raises(UserError, match="multirun.yaml: lr sweeps an interval, which a basic sweep cannot enumerate"):
         planned_jobs(tmp_path)
+
+
+def test_a_run_whose_config_is_not_yaml_is_listed_with_the_file_and_line(tmp_path):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "summary.json").write_text('{"status": "completed", "metrics": {}}')
+    (tmp_path / "run" / "config.yaml").write_text("seed: 0\nmodel: [unclosed\n")
+    [run] = collect_runs([tmp_path])
+    assert run.status == "unreadable config"
+    assert run.error.startswith(f"{tmp_path / 'run' / 'config.yaml'}, line 3: not valid YAML")

@@ -1,6 +1,7 @@
 """A file to batches: the report's numbers, the tokenization cache, the views, and the real data sets."""
 
 import json
+import pickle
 from typing import get_args
 
 import pytest
@@ -67,7 +68,35 @@ def test_a_second_run_hits_the_tokenization_cache_and_a_changed_config_misses(tm
     ]
     with pytest.raises(AssertionError, match="tokenized again"):
         datamodule(path, word_tokenizer, tmp_path / "cache", max_length=64).setup()
-    assert len(list((tmp_path / "cache").glob("*.pkl"))) == 1 and not list((tmp_path / "cache").glob("*.tmp"))
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 1 and not list((tmp_path / "cache").glob("*.tmp"))
+
+
+class CreatesAFile:
+    """A pickle that, once loaded, has created `marker`: the code a replaced cache entry could run."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return open, (self.marker, "w")
+
+
+def test_a_replaced_cache_entry_runs_no_code_and_is_rebuilt(tmp_path, word_tokenizer):
+    path = write_jsonl(tmp_path / "pairs.jsonl", pair_rows())
+    first = datamodule(path, word_tokenizer, tmp_path / "cache")
+    first.setup()
+    marker, payload = tmp_path / "code_ran", pickle.dumps(CreatesAFile(tmp_path / "code_ran"))
+    for entry in [file for file in (tmp_path / "cache").iterdir() if file.is_file()]:
+        entry.write_bytes(payload)
+        entry.with_suffix(".pkl").write_bytes(payload)  # where an entry used to be a pickle
+
+    again = datamodule(path, word_tokenizer, tmp_path / "cache")
+    again.setup()
+    assert not marker.exists()
+    assert again.report["cache"].startswith("miss")
+    assert [item["chosen_ids"] for item in again.datasets["test"]] == [
+        item["chosen_ids"] for item in first.datasets["test"]
+    ]
 
 
 def test_ratings_feed_the_pairwise_view_through_the_conversion(tmp_path, word_tokenizer):
