@@ -15,11 +15,13 @@ PACKAGE = Path(__file__).resolve().parents[1] / "rmexp"
 LAYERS = {
     # pure functions and plain helpers every layer may use
     "errors": 0, "metrics": 0, "devices": 0, "summary": 0, "plots": 0, "checkpointing": 0, "loggers": 0,
+    "run_folder": 0,
     "losses": 1,
     "data": 2, "models": 2,
     "modules": 3, "export": 3,
     # entry points and what only they use
     "evaluate": 4, "train": 4, "resume": 4, "score": 4, "bon": 4, "compare": 4, "bench": 4, "cli": 4,
+    "judged_data": 4,
 }  # fmt: skip
 
 
