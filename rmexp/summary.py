@@ -18,6 +18,7 @@ TABLE_METRICS = {
     "longer_preferred_rate": "pick-the-longer baseline",
     "accuracy_length_aligned": "accuracy, chosen longer",
     "accuracy_length_inverted": "accuracy, chosen shorter",
+    "accuracy_length_matched": "accuracy, lengths within 10%",
     "length_corr": "corr(reward, length)",
     "length_spearman": "spearman(reward, length)",
     "reward_per_100_tokens": "reward per 100 tokens",

@@ -51,16 +51,49 @@ def length_split_accuracy(reward_gap: Tensor, preference_gap: Tensor, length_gap
     reward_gap, preference_gap, length_gap = reward_gap[decided], preference_gap[decided], length_gap[decided]
     aligned = (length_gap != 0) & ((length_gap > 0) == (preference_gap > 0))
     inverted = (length_gap != 0) & ~aligned
-
-    def accuracy_on(mask: Tensor) -> Tensor:
-        return pair_agreement(reward_gap[mask], preference_gap[mask]) if mask.any() else reward_gap.new_tensor(NAN)
-
     return {
         "longer_preferred_rate": pair_agreement(length_gap, preference_gap),
-        "accuracy_length_aligned": accuracy_on(aligned),
-        "accuracy_length_inverted": accuracy_on(inverted),
+        "accuracy_length_aligned": accuracy_on(reward_gap, preference_gap, aligned),
+        "accuracy_length_inverted": accuracy_on(reward_gap, preference_gap, inverted),
         "length_aligned_share": aligned.float().mean(),
     }
+
+
+def accuracy_on(reward_gap: Tensor, preference_gap: Tensor, mask: Tensor) -> Tensor:
+    """Agreement on the pairs `mask` selects; NaN where it selects none."""
+    return pair_agreement(reward_gap[mask], preference_gap[mask]) if mask.any() else reward_gap.new_tensor(NAN)
+
+
+LENGTH_MATCH_TOLERANCE = 0.1  # of the longer response's length
+# strata of the relative length gap |len_a - len_b| / max(len_a, len_b) above the matched ones
+LENGTH_GAP_STRATA = ((0.1, 0.25), (0.25, 0.5), (0.5, 1.0))
+
+
+def length_controlled_accuracy(
+    reward_gap: Tensor, preference_gap: Tensor, first_length: Tensor, second_length: Tensor
+) -> dict[str, Tensor]:
+    """Accuracy where length cannot help: on length-matched pairs, and by stratum of the length gap.
+
+    A pair is length-matched when its two responses differ by at most `LENGTH_MATCH_TOLERANCE` of the
+    longer one's length. On RewardBench a length-only rule scores 100% on two subsets, so an accuracy
+    is only as good as the part of it that survives when length is held nearly equal. Each stratum
+    reports its accuracy and its number of pairs (few pairs, a wide interval); NaN where it is empty.
+    """
+    decided = preference_gap != 0
+    reward_gap, preference_gap = reward_gap[decided], preference_gap[decided]
+    first_length, second_length = first_length[decided].double(), second_length[decided].double()
+    relative_gap = (first_length - second_length).abs() / torch.maximum(first_length, second_length).clamp(min=1)
+    matched = relative_gap <= LENGTH_MATCH_TOLERANCE
+    metrics = {
+        "accuracy_length_matched": accuracy_on(reward_gap, preference_gap, matched),
+        "length_matched_share": matched.float().mean(),
+    }
+    for low, high in LENGTH_GAP_STRATA:
+        stratum = (relative_gap > low) & (relative_gap <= high)
+        name = f"{low:.0%}-{high:.0%}"
+        metrics[f"accuracy_by_length_gap/{name}"] = accuracy_on(reward_gap, preference_gap, stratum)
+        metrics[f"pairs_by_length_gap/{name}"] = stratum.sum()
+    return metrics
 
 
 def partial_correlation(x: Tensor, y: Tensor, control: Tensor) -> Tensor:

@@ -5,7 +5,12 @@ from torch import Tensor
 
 from rmexp.metrics.calibration import pair_calibration
 from rmexp.metrics.correlation import pearson
-from rmexp.metrics.length_bias import gold_and_length_shares, length_split_accuracy, length_trend
+from rmexp.metrics.length_bias import (
+    gold_and_length_shares,
+    length_controlled_accuracy,
+    length_split_accuracy,
+    length_trend,
+)
 
 
 def pair_accuracy(chosen: Tensor, rejected: Tensor) -> Tensor:
@@ -54,7 +59,7 @@ def pairwise_metrics(
         torch.cat([chosen_length, rejected_length]),
         chosen - rejected,
         torch.ones_like(chosen),
-        chosen_length - rejected_length,
+        (chosen_length, rejected_length),
         gold,
     )
     metrics["loss"] = metrics["bt_log_loss"]  # the BT loss of every pair, whichever pairwise loss trained
@@ -68,19 +73,22 @@ def diagnostics(
     lengths: Tensor,
     reward_gap: Tensor,
     preference_gap: Tensor,
-    length_gap: Tensor,
+    pair_lengths: tuple[Tensor, Tensor],
     gold: Tensor | None = None,
 ) -> dict[str, Tensor]:
     """Length bias and calibration, the same for every family: per response, then per compared pair.
 
-    `rewards`, `lengths` and `gold` are flat over the responses; the gaps are over the pairs the
-    labels order (a labelled pair, two responses of one list or of one prompt), `preference_gap` > 0
-    where the first is preferred. Gold metrics only where gold is known (the lab).
+    `rewards`, `lengths` and `gold` are flat over the responses; the gaps and `pair_lengths` (the
+    first and the second response's) are over the pairs the labels order (a labelled pair, two
+    responses of one list or of one prompt), `preference_gap` > 0 where the first is preferred. Gold
+    metrics only where gold is known (the lab).
     """
     decided = preference_gap != 0
+    first_length, second_length = pair_lengths
     metrics = {
         **length_trend(rewards, lengths),
-        **length_split_accuracy(reward_gap, preference_gap, length_gap),
+        **length_split_accuracy(reward_gap, preference_gap, first_length - second_length),
+        **length_controlled_accuracy(reward_gap, preference_gap, first_length, second_length),
         **pair_calibration(reward_gap[decided] * preference_gap[decided].sign()),
     }
     if gold is not None and not torch.isnan(gold).any():

@@ -14,11 +14,17 @@ from rmexp.modules.pairwise import freeze_head_bias
 ListLoss = Callable[[Tensor, Tensor], Tensor]
 
 
-def within_list_gaps(values: Tensor) -> Tensor:
-    """[B, K] -> the gaps v_i - v_j of every pair i < j of each list, flattened."""
+def within_list_pairs(values: Tensor) -> tuple[Tensor, Tensor]:
+    """[B, K] -> (v_i, v_j) of every pair i < j of each list, flattened."""
     k = values.shape[1]
     first, second = torch.triu_indices(k, k, offset=1, device=values.device)
-    return (values[:, first] - values[:, second]).flatten()
+    return values[:, first].flatten(), values[:, second].flatten()
+
+
+def within_list_gaps(values: Tensor) -> Tensor:
+    """[B, K] -> the gaps v_i - v_j of every pair i < j of each list, flattened."""
+    first, second = within_list_pairs(values)
+    return first - second
 
 
 class ListwiseRewardModule(RewardModule):
@@ -81,7 +87,7 @@ class ListwiseRewardModule(RewardModule):
             table["length"],
             within_list_gaps(rewards),
             preference_gap,
-            within_list_gaps(outputs["lengths"].float()),
+            within_list_pairs(outputs["lengths"].float()),
             table["gold"],
         )
         if not torch.isnan(gold).any():

@@ -90,7 +90,7 @@ class PointwiseRewardModule(RewardModule):
             outputs["lengths"],
             rewards[first] - rewards[second],
             scores[first] - scores[second],
-            outputs["lengths"][first] - outputs["lengths"][second],
+            (outputs["lengths"][first], outputs["lengths"][second]),
             outputs["gold"],
         )
         if not torch.isnan(outputs["gold"]).any():

@@ -3,6 +3,7 @@ import torch
 
 from rmexp.metrics.length_bias import (
     gold_and_length_shares,
+    length_controlled_accuracy,
     length_split_accuracy,
     length_trend,
     partial_correlation,
@@ -61,3 +62,32 @@ def test_a_reward_that_is_gold_plus_length_is_explained_by_both():
     assert shares["r2_gold_only"].item() < 0.9  # length explains the rest
     unbiased = gold_and_length_shares(gold, gold, lengths)
     assert unbiased["r2_gold_only"].item() == pytest.approx(1.0, abs=1e-6)
+
+
+def test_length_controlled_accuracy_by_hand():
+    # relative gaps |a - b| / max(a, b), pair by pair: 0, 0.1, 0.1 (matched), 0.2, 0.4, 0.7, and an undecided pair
+    first_length = torch.tensor([10.0, 10.0, 9.0, 8.0, 6.0, 10.0, 4.0])
+    second_length = torch.tensor([10.0, 9.0, 10.0, 10.0, 10.0, 3.0, 4.0])
+    # gaps:                        0    0.1   0.1   0.2   0.4   0.7   0 (but undecided)
+    preference_gap = torch.tensor([1.0, 1.0, -1.0, 1.0, 1.0, -1.0, 0.0])
+    reward_gap = torch.tensor([0.5, -0.5, -0.2, 0.1, -1.0, -3.0, 9.0])
+    # right, wrong, right | right | wrong | right; the undecided pair is left out
+    metrics = length_controlled_accuracy(reward_gap, preference_gap, first_length, second_length)
+    assert metrics["accuracy_length_matched"].item() == pytest.approx(2 / 3)
+    assert metrics["length_matched_share"].item() == pytest.approx(3 / 6)
+    assert metrics["accuracy_by_length_gap/10%-25%"].item() == 1.0
+    assert metrics["pairs_by_length_gap/10%-25%"].item() == 1
+    assert metrics["accuracy_by_length_gap/25%-50%"].item() == 0.0
+    assert metrics["accuracy_by_length_gap/50%-100%"].item() == 1.0
+    assert metrics["pairs_by_length_gap/50%-100%"].item() == 1
+
+
+def test_a_length_only_rule_is_at_chance_on_length_matched_pairs():
+    """Pick the longer: perfect where the longer is preferred, a coin flip (ties) where lengths are equal."""
+    first_length = torch.tensor([20.0, 20.0, 30.0, 12.0])
+    second_length = torch.tensor([20.0, 20.0, 10.0, 4.0])
+    preference_gap = torch.tensor([1.0, -1.0, 1.0, 1.0])
+    metrics = length_controlled_accuracy(first_length - second_length, preference_gap, first_length, second_length)
+    assert metrics["accuracy_length_matched"].item() == 0.5
+    assert metrics["accuracy_by_length_gap/50%-100%"].item() == 1.0
+    assert torch.isnan(metrics["accuracy_by_length_gap/10%-25%"])
