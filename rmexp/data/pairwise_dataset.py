@@ -34,6 +34,7 @@ class PairwiseDataset(Dataset):
                 "lengths": (c.response_tokens, r.response_tokens),
                 "gold": (pair.chosen_gold, pair.rejected_gold),
                 "margin": pair.margin,
+                "probability": pair.probability,
                 "subset": subset_index[pair.subset],
             }
             for pair, c, r in zip(pairs, chosen, rejected, strict=True)
@@ -61,5 +62,6 @@ class PairwiseDataset(Dataset):
             ),
             "gold": torch.tensor([item["gold"][0] for item in items] + [item["gold"][1] for item in items]),
             "margin": torch.tensor([item["margin"] for item in items], dtype=torch.float32),
+            "probability": torch.tensor([item["probability"] for item in items], dtype=torch.float32),
             "subset": torch.tensor([item["subset"] for item in items]),
         }

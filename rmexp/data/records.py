@@ -14,8 +14,10 @@ NO_GOLD = float("nan")
 class PreferencePair:
     """One comparison: `chosen` was preferred to `rejected` for `prompt`.
 
-    `margin` is how strongly (a score gap, a preference strength), for margin losses. `subset` names
-    the part of a benchmark the pair belongs to (RewardBench's "chat", "safety", ...), "" for none.
+    `margin` is how strongly (a score gap, a preference strength), for margin losses; `probability`
+    how likely `chosen` is the preferred one (annotators' agreement, a judge's confidence), for soft-label
+    losses. `subset` names the part of a benchmark the pair belongs to (RewardBench's "chat", "safety",
+    ...), "" for none. A loss reads any of the per-pair numbers by name (`loss.pair_fields`).
     """
 
     prompt: str
@@ -24,6 +26,7 @@ class PreferencePair:
     chosen_gold: float = NO_GOLD
     rejected_gold: float = NO_GOLD
     margin: float = 0.0
+    probability: float = 1.0
     subset: str = ""
 
 

@@ -63,15 +63,28 @@ class RewardModule(LightningModule):
         return self(batch["input_ids"], batch["attention_mask"])
 
     # -- what a family defines ------------------------------------------------------------------
+    # A family is `view` (the data view it trains on, rmexp/data/views.py) and these five methods.
+    # Training calls `training_loss`; evaluation (validation and test epochs, rmexp-eval) calls
+    # `evaluation_outputs` per batch, then `evaluation_metrics` on the split's concatenated outputs;
+    # the report (plots, W&B table) reads `response_table` and `preferred_gaps` of the same outputs.
     def training_loss(self, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
         """The family's loss, every reward of the batch (flat, in `response_length` order), batch metrics."""
         raise NotImplementedError
 
     def evaluation_outputs(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
-        """Per-example tensors of one batch; concatenated over the split for `evaluation_metrics`."""
+        """Per-example tensors of one batch, first dimension per example; concatenated over the split."""
         raise NotImplementedError
 
     def evaluation_metrics(self, outputs: dict[str, Tensor]) -> dict[str, Tensor]:
+        """The split's metrics: `loss` (which picks the checkpoint), `accuracy`, and `diagnostics` (metrics/)."""
+        raise NotImplementedError
+
+    def response_table(self, outputs: dict[str, Tensor]) -> dict[str, Tensor]:
+        """One row per response, as flat columns `reward`, `length` (tokens) and `gold` (NaN where unknown)."""
+        raise NotImplementedError
+
+    def preferred_gaps(self, outputs: dict[str, Tensor]) -> Tensor:
+        """r_preferred - r_other over every pair the labels order: the calibration plot's input."""
         raise NotImplementedError
 
     # -- shared ---------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 """The pairwise family: a reward model trained on (prompt, chosen, rejected)."""
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import Tensor
 
+from rmexp.errors import UserError
 from rmexp.losses.pairwise import bradley_terry
 from rmexp.metrics.pairwise import pair_accuracy, pairwise_metrics
 from rmexp.models.reward_model import RewardModel
@@ -23,20 +25,40 @@ def freeze_head_bias(model: RewardModel) -> None:
         model.head.bias.requires_grad_(False)
 
 
+# the per-pair numbers every pairwise batch carries (rmexp/data/pairwise_dataset.py's collate)
+PAIR_FIELDS = ("margin", "probability")
+
+
+def check_pair_fields(loss_fn: PairLoss, pair_fields: tuple[str, ...]) -> None:
+    """Each field must be one the batch carries and a keyword the loss takes: refused at the config, not mid-step."""
+    parameters = inspect.signature(loss_fn).parameters
+    for name in pair_fields:
+        if name not in PAIR_FIELDS:
+            raise UserError(f"loss.pair_fields: {name!r} is not a per-pair field of the data; expected one of "
+                            f"{list(PAIR_FIELDS)}")  # fmt: skip
+        if name not in parameters:
+            loss_name = getattr(getattr(loss_fn, "func", loss_fn), "__name__", str(loss_fn))
+            raise UserError(f"loss.pair_fields: {name!r} is not a keyword of loss.loss_fn ({loss_name})")
+
+
 class PairwiseRewardModule(RewardModule):
     """Scores chosen and rejected in one forward pass over a 2B batch, then applies `loss_fn`.
 
-    With `use_margin`, the data's per-pair margin (a score gap, a preference strength) is passed to
-    the loss as `margin`: BT-margin asks the chosen reward to win by at least that much.
+    `pair_fields` names the per-pair numbers of the batch the loss reads besides the two rewards, each
+    passed as the keyword of the same name: `[margin]` for BT-margin (the chosen reward must win by
+    at least the data's margin), `[probability]` for soft-label BT. A new per-pair input is a loss
+    function with that keyword, its config, and the field in the data format (README, Extending rmexp).
     """
 
     view = "pairwise"
 
-    def __init__(self, model, optimizer, scheduler=None, loss_fn: PairLoss = bradley_terry, use_margin=False, **reg):
+    def __init__(self, model, optimizer, scheduler=None, loss_fn: PairLoss = bradley_terry,
+                 pair_fields: Sequence[str] = (), **reg):  # fmt: skip
         super().__init__(model, optimizer, scheduler, **reg)
         freeze_head_bias(model)
         self.loss_fn = loss_fn
-        self.use_margin = use_margin
+        self.pair_fields = tuple(pair_fields)
+        check_pair_fields(loss_fn, self.pair_fields)
 
     def _rewards(self, batch: dict[str, Tensor]) -> Tensor:
         """[2B]: the B chosen rows, then the B rejected rows, pair i's two in rows i and B + i."""
@@ -47,11 +69,7 @@ class PairwiseRewardModule(RewardModule):
     def training_loss(self, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
         rewards = self._rewards(batch)
         chosen, rejected = rewards.chunk(2)
-        loss = (
-            self.loss_fn(chosen, rejected, margin=batch["margin"])
-            if self.use_margin
-            else self.loss_fn(chosen, rejected)
-        )
+        loss = self.loss_fn(chosen, rejected, **{name: batch[name] for name in self.pair_fields})
         metrics = {
             "accuracy": pair_accuracy(chosen.detach(), rejected.detach()),
             "reward_mean": rewards.detach().mean(),

@@ -19,7 +19,8 @@ class PairwiseFields(RowFormat):
     """`prompt` / `chosen` / `rejected` under any field names, as text or as chat messages.
 
     A preference strength comes from a `margin` field, or from two score fields as
-    chosen_score - rejected_score (UltraFeedback's ratings, HelpSteer's attributes), for margin losses.
+    chosen_score - rejected_score (UltraFeedback's ratings, HelpSteer's attributes), for margin losses;
+    a `probability` field in [0, 1] (the share of annotators who chose `chosen`), for soft-label losses.
     A `subset` field (RewardBench's) makes evaluation report accuracy per subset.
     """
 
@@ -30,6 +31,7 @@ class PairwiseFields(RowFormat):
     margin: str | None = None
     chosen_score: str | None = None
     rejected_score: str | None = None
+    probability: str | None = None
     subset: str | None = None
     record: ClassVar[type] = PreferencePair
 
@@ -52,7 +54,9 @@ class PairwiseFields(RowFormat):
             chosen, rejected = nonempty_text(chosen, self.chosen), nonempty_text(rejected, self.rejected)
         distinct([chosen, rejected], [self.chosen, self.rejected])
         subset = text(row, self.subset) if self.subset else ""
-        return PreferencePair(prompt=prompt, chosen=chosen, rejected=rejected, margin=self._margin(row), subset=subset)
+        probability = number(field(row, self.probability), self.probability, 0.0, 1.0) if self.probability else 1.0
+        return PreferencePair(prompt=prompt, chosen=chosen, rejected=rejected, margin=self._margin(row),
+                              probability=probability, subset=subset)  # fmt: skip
 
     def _margin(self, row: Mapping[str, Any]) -> float:
         if self.margin is not None:
