@@ -61,8 +61,8 @@ def resumed_config(cfg: DictConfig, overrides: list[str]) -> tuple[DictConfig, P
     checkpoint_dir = OmegaConf.select(resumed, "callbacks.checkpoint.dirpath")
     if checkpoint_dir is not None and Path(checkpoint_dir) != checkpoint.parent:
         raise UserError(
-            f"{saved}: callbacks.checkpoint.dirpath is {checkpoint_dir}; a resume reads {checkpoint} and must "
-            f"write its checkpoints beside it, in its own folder: copy the run's checkpoints there"
+            f"{saved}: callbacks.checkpoint.dirpath is {checkpoint_dir}; a resume reads {checkpoint} and writes "
+            "its checkpoints beside it, so a run that kept them elsewhere cannot be resumed: start it again"
         )
     return resumed, checkpoint
 
