@@ -1,5 +1,6 @@
 """Mistakes a user can make, reported as one readable message instead of a traceback."""
 
+import errno
 import sys
 from collections.abc import Callable
 from typing import TypeVar
@@ -11,6 +12,17 @@ from rich.console import Console
 from rich.markup import escape
 
 Result = TypeVar("Result")
+
+# File-system refusals the user, not the code, can fix, with what to do; an OSError of these names its file
+# (rmexp/atomic_write.py) and is reported in one line instead of a traceback.
+STORAGE_ERRORS = {
+    errno.ENOSPC: "free some space, or write to another folder",
+    errno.EDQUOT: "free some of your quota, or write to another folder",
+    errno.EFBIG: "the file is larger than this process may write (ulimit -f)",
+    errno.EROFS: "the folder is read-only: write to another folder",
+    errno.EACCES: "change its permissions, or use another folder",
+    errno.EPERM: "change its permissions, or use another folder",
+}
 
 
 class UserError(Exception):
@@ -32,6 +44,8 @@ def describe_user_error(error: Exception) -> str | None:
         cause = cause.__cause__
     if isinstance(cause, UserError):
         return str(cause)
+    if isinstance(cause, OSError) and cause.errno in STORAGE_ERRORS and cause.filename:
+        return f"{cause.filename}: {cause.strerror}; {STORAGE_ERRORS[cause.errno]}"
     if isinstance(cause, MissingMandatoryValue):  # a `???` in the config that the command line did not fill
         return f"{cause.full_key} is required: give it on the command line, e.g. {cause.full_key}=<value>"
     text = str(error)

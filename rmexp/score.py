@@ -25,6 +25,7 @@ from torch import nn
 from transformers import PreTrainedTokenizerBase
 
 from rmexp import CONFIG_DIR
+from rmexp.atomic_write import atomic_output
 from rmexp.data.encoding import encode_responses
 from rmexp.data.formats.chat import messages, render_prompt
 from rmexp.data.padding import pad_sequences
@@ -127,11 +128,12 @@ def score_file(model: nn.Module, tokenizer: PreTrainedTokenizerBase, input_path:
     """Write `input_path`'s rows to `output_path` with a `reward` field each; the number of rows.
 
     The file is read twice, checked and then scored `CHUNK_ROWS` at a time, so a file of any size
-    scores in bounded memory; the output appears (by rename) only once every row is scored.
+    scores in bounded memory; the output appears (by rename) only once every row is scored, and a write
+    that fails (a full disk) leaves no temporary file behind.
     """
     total = check_rows(input_path, tokenizer)
-    temporary = output_path.with_suffix(output_path.suffix + ".tmp")
     with (
+        atomic_output(output_path) as temporary,
         temporary.open("w", encoding="utf-8") as out,
         Progress(console=Console(stderr=True), disable=not show_progress) as progress,
     ):
@@ -142,12 +144,13 @@ def score_file(model: nn.Module, tokenizer: PreTrainedTokenizerBase, input_path:
             for (_, row, _), reward in zip(chunk, rewards, strict=True):
                 out.write(json.dumps({**row, "reward": reward}, ensure_ascii=False) + "\n")
             progress.advance(task, len(chunk))
-    temporary.replace(output_path)
     return total
 
 
 def score(cfg: DictConfig, input_path: Path, output_path: Path) -> int:
-    require_file(input_path)  # before the model loads: the cheap mistake first
+    require_file(input_path)  # before the model loads: the cheap mistakes first
+    if not output_path.parent.is_dir():
+        raise UserError(f"output={output_path}: the folder {output_path.parent} does not exist; expected one that does")
     if not isinstance(cfg.batch_size, int) or cfg.batch_size < 1:
         raise UserError(f"batch_size={cfg.batch_size!r}: expected a whole number >= 1")
     device = resolve_device(cfg.device)

@@ -2,12 +2,13 @@
 
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+
+from rmexp.atomic_write import write_text_atomic
 
 # The headline metrics, in the order a reader scans them; others still go to summary.json.
 TABLE_METRICS = {
@@ -31,10 +32,8 @@ TABLE_METRICS = {
 
 
 def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
-    """Write to a temporary file, then rename: a crash mid-write never leaves a half file behind."""
-    temporary = path.with_suffix(path.suffix + ".tmp")
-    temporary.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
-    os.replace(temporary, path)
+    """Written whole or not at all (rmexp/atomic_write.py): a crash or a full disk never leaves half a summary."""
+    write_text_atomic(path, json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
 
 
 def results_table(metrics: dict[str, float], splits: tuple[str, ...] = ("val", "test")) -> Table:

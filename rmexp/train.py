@@ -7,12 +7,17 @@ rmexp-train resume=outputs/train/<run>       # an interrupted run, on from its l
 
 `summary.json` in the run folder always says how the run stands: `running` from the start, then
 `completed`, or `failed` / `diverged` / `interrupted` with an `error` and the metrics reached. In a
-sweep a job that stops that way does not stop the others; `rmexp-compare` lists it.
+sweep a job that stops that way does not stop the others; `rmexp-compare` lists it. The validation
+and test metrics are both those of the best checkpoint, the one the run keeps and exports.
 """
 
 import logging
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +35,12 @@ from rich.console import Console
 from rich.markup import escape
 
 from rmexp import CONFIG_DIR
+from rmexp.atomic_write import write_text_atomic
 from rmexp.devices import check_accelerator
 from rmexp.errors import TrainingDiverged, UserError, describe_user_error
 from rmexp.evaluate import report_split
 from rmexp.export import export_reward_model
-from rmexp.resume import previous_overrides, resumed_config
+from rmexp.resume import MovedRunFolder, previous_summary, resumed_config
 from rmexp.summary import print_results_table, write_json_atomic
 
 log = logging.getLogger(__name__)
@@ -47,6 +53,36 @@ class RunStopped(Exception):
     def __init__(self, status: str, message: str, exit_code: int):
         super().__init__(message)
         self.status, self.exit_code = status, exit_code
+
+
+class Terminated(BaseException):
+    """SIGTERM while Lightning's own handler is not in place (set-up, between fit and test).
+
+    A BaseException, as KeyboardInterrupt is, so that no `except Exception` on the way swallows it.
+    """
+
+
+@contextmanager
+def sigterm_stops_the_run() -> Iterator[None]:
+    """SIGTERM raises `Terminated` in the block, so that one during set-up still ends the run `interrupted`.
+
+    Lightning installs its own handler for fit and test, which marks the trainer and stops after the
+    batch, and then calls the handler it found: that call, while Lightning's is in place, does nothing.
+    The handler found on entry is put back on exit.
+    """
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+
+    def terminate(signum: int, frame: Any) -> None:
+        if signal.getsignal(signal.SIGTERM) is terminate:  # otherwise Lightning's handler is in place
+            raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def build(cfg: DictConfig) -> tuple[pl.LightningModule, pl.LightningDataModule]:
@@ -90,70 +126,110 @@ def build_callbacks(cfg: DictConfig) -> list[pl.Callback]:
 
 
 def train(cfg: DictConfig, output_dir: Path, checkpoint: Path | None = None) -> dict[str, Any]:
-    """Fit on train, select by validation, evaluate the best checkpoint on test; return the summary.
+    """Fit on train, select by validation, evaluate the best checkpoint on val and test; return the summary.
 
     `checkpoint` resumes training from it. Whatever stops the run, `summary.json` says so before
-    `RunStopped` (or the error of a bug) is raised, and the checkpoints stay.
+    `RunStopped` (or the error of a bug) is raised, and the checkpoints stay. A resume writes nothing
+    until its config has built the model, the data and the trainer: a refused one leaves the run as it was.
     """
     started = time.time()
-    overrides = list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
+    previous = previous_summary(output_dir) if checkpoint else {}
     summary: dict[str, Any] = {
         "status": "running",
         "seed": cfg.seed,
-        "overrides": previous_overrides(output_dir) if checkpoint else overrides,
+        "overrides": previous.get("overrides", []) if checkpoint else task_overrides(),
         "metrics": {},
         "output_dir": str(output_dir),
     }
-    write_json_atomic(output_dir / "summary.json", summary)
-    trainer, logger = None, False
-    try:
-        check_accelerator(cfg.trainer.get("accelerator", "cpu"))
-        pl.seed_everything(cfg.seed, workers=True)
-        module, datamodule = build(cfg)
-        logger = build_logger(cfg, output_dir)
-        trainer = instantiate(cfg.trainer, logger=logger, callbacks=build_callbacks(cfg))
-        if logger:
-            logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
-        trainer.fit(module, datamodule=datamodule, ckpt_path=checkpoint)
-        summary["metrics"] = {name: float(value) for name, value in trainer.callback_metrics.items()}
-        best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
-        trainer.test(module, datamodule=datamodule, ckpt_path=best or None, verbose=False)
-    except BaseException as error:
-        status, message, exit_code = stop_reason(error, trainer)
-        if trainer is not None:
-            summary["metrics"] |= {name: float(value) for name, value in trainer.callback_metrics.items()}
-        summary |= {"status": status, "error": message, "wall_time_s": round(time.time() - started, 1)}
-        summary |= {"steps": trainer.global_step if trainer else 0, "last_checkpoint": last_checkpoint(output_dir)}
-        write_json_atomic(output_dir / "summary.json", summary)
-        finish_wandb(logger, exit_code)
-        if status == "failed" and describe_user_error(error) is None and not isinstance(error, SystemExit):
-            raise  # a bug: its traceback is what a developer needs
-        raise RunStopped(status, message, exit_code) from error
+    if previous:  # what the run had reached, kept whatever becomes of the resume
+        summary["before_resume"] = {key: value for key, value in previous.items() if key != "before_resume"}
+    trainer, logger, recording = None, False, False
+    with sigterm_stops_the_run():
+        try:
+            if checkpoint is None:
+                recording = start_record(cfg, output_dir, summary)
+            check_accelerator(cfg.trainer.get("accelerator", "cpu"))
+            pl.seed_everything(cfg.seed, workers=True)
+            module, datamodule = build(cfg)
+            logger = build_logger(cfg, output_dir)
+            callbacks = [*build_callbacks(cfg), *([MovedRunFolder()] if checkpoint else [])]
+            trainer = instantiate(cfg.trainer, logger=logger, callbacks=callbacks)
+            if checkpoint is not None:  # the resumed config is sound: from here on the run folder changes
+                recording = start_record(cfg, output_dir, summary)
+            if logger:
+                logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
+            trainer.fit(module, datamodule=datamodule, ckpt_path=checkpoint)
+            summary["metrics"] = callback_metrics(trainer)
+            best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+            if best:  # validation of the checkpoint that is tested, not of the last epoch
+                trainer.validate(module, datamodule=datamodule, ckpt_path=best, verbose=False)
+                summary["metrics"] |= callback_metrics(trainer)
+            trainer.test(module, datamodule=datamodule, ckpt_path=best or None, verbose=False)
+            summary["metrics"] |= callback_metrics(trainer)
+            if trainer.is_global_zero:  # under DDP the first process writes the summary, the report and the export
+                summary |= {
+                    "status": "completed",
+                    "best_checkpoint": best,
+                    "epochs": trainer.current_epoch,
+                    "steps": trainer.global_step,
+                    "train_pairs_truncated": getattr(datamodule.datasets.get("train"), "truncated", None),
+                    "data_report": getattr(datamodule, "report", None),
+                    "wall_time_s": round(time.time() - started, 1),
+                }
+                write_json_atomic(output_dir / "summary.json", summary)
+        except BaseException as error:
+            status, message, exit_code = stop_reason(error, trainer)
+            if recording:  # a refused resume leaves the summary as it was
+                if trainer is not None:
+                    summary["metrics"] |= callback_metrics(trainer)
+                summary |= {"status": status, "error": message, "steps": trainer.global_step if trainer else 0}
+                summary |= {
+                    "last_checkpoint": last_checkpoint(output_dir),
+                    "wall_time_s": round(time.time() - started, 1),
+                }
+                message += record_failure(output_dir / "summary.json", summary)
+            finish_wandb(logger, exit_code)
+            if status == "failed" and describe_user_error(error) is None and not isinstance(error, SystemExit):
+                raise  # a bug: its traceback is what a developer needs
+            raise RunStopped(status, message, exit_code) from error
 
-    summary["metrics"] |= {name: float(value) for name, value in trainer.callback_metrics.items()}
-    if not trainer.is_global_zero:  # under DDP the first process writes the summary, the report and the export
+    if not trainer.is_global_zero:
         return summary
-    summary |= {
-        "status": "completed",
-        "best_checkpoint": best,
-        "epochs": trainer.current_epoch,
-        "steps": trainer.global_step,
-        "train_pairs_truncated": getattr(datamodule.datasets.get("train"), "truncated", None),
-        "data_report": getattr(datamodule, "report", None),
-        "wall_time_s": round(time.time() - started, 1),
-    }
-    write_json_atomic(output_dir / "summary.json", summary)
     summary |= after_training(cfg, module, datamodule, logger, output_dir)
     write_json_atomic(output_dir / "summary.json", summary)
     finish_wandb(logger)
     return summary
 
 
+def task_overrides() -> list[str]:
+    return list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
+
+
+def start_record(cfg: DictConfig, output_dir: Path, summary: dict[str, Any]) -> bool:
+    """Write the run's config and its `running` summary: as a run starts, or once a resume's config proved sound."""
+    write_text_atomic(output_dir / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
+    write_json_atomic(output_dir / "summary.json", summary)
+    return True
+
+
+def record_failure(path: Path, summary: dict[str, Any]) -> str:
+    """Write the summary of a run that stopped; what to add to its message when even that fails (a full disk)."""
+    try:
+        write_json_atomic(path, summary)
+    except OSError as error:
+        return f"; and {path} could not be updated ({error.strerror}), so it does not say so"
+    return ""
+
+
+def callback_metrics(trainer: pl.Trainer) -> dict[str, float]:
+    return {name: float(value) for name, value in trainer.callback_metrics.items()}
+
+
 def stop_reason(error: BaseException, trainer: pl.Trainer | None) -> tuple[str, str, int]:
     """(status, message, exit code) of a run that did not complete."""
     if isinstance(error, TrainingDiverged):
         return "diverged", f"{error}; the last good checkpoint is kept", 1
-    sigterm = trainer is not None and trainer.received_sigterm
+    sigterm = isinstance(error, Terminated) or (trainer is not None and trainer.received_sigterm)
     # Lightning turns Ctrl-C into sys.exit(1) after marking the trainer interrupted
     ctrl_c = not sigterm and (
         isinstance(error, KeyboardInterrupt)
@@ -207,8 +283,6 @@ def run(cfg: DictConfig) -> dict[str, Any]:
         cfg, checkpoint = resumed_config(cfg, list(HydraConfig.get().overrides.task))
     output_dir = Path(cfg.paths.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    if checkpoint is None:
-        (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
     summary = train(cfg, output_dir, checkpoint)
     print_results_table(summary["metrics"])
     for step, message in summary.get("after_training_errors", {}).items():
@@ -229,14 +303,22 @@ def main(cfg: DictConfig) -> dict[str, Any] | float | None:
                 f"optimized_metric={objective!r}: the run has no such metric; it has {sorted(summary['metrics'])}"
             )
         return summary["metrics"][objective] if objective else summary
-    except (RunStopped, UserError) as stop:
-        exit_code = stop.exit_code if isinstance(stop, RunStopped) else 2
-        label = "error" if exit_code == 2 else getattr(stop, "status", "stopped")
+    except Exception as error:
+        stop = error if isinstance(error, RunStopped) else user_mistake(error)
+        if stop is None:
+            raise  # a bug: its traceback is what a developer needs
+        label = "error" if stop.exit_code == 2 else stop.status
         Console(stderr=True, soft_wrap=True).print(f"[bold red]{label}:[/] {escape(str(stop))}", highlight=False)
-        if in_sweep and getattr(stop, "status", None) != "interrupted":
+        if in_sweep and stop.status != "interrupted":
             # the other jobs go on (Ctrl-C or SIGTERM stops them all); summary.json records this one's end
             return float("nan") if objective else None
-        sys.exit(exit_code)
+        sys.exit(stop.exit_code)
+
+
+def user_mistake(error: Exception) -> RunStopped | None:
+    """A mistake outside training (a refused resume, a run folder that cannot be written) as a failed stop."""
+    message = describe_user_error(error)
+    return None if message is None else RunStopped("failed", message, 2)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,11 @@
+import importlib
 import os
+import sys
 from pathlib import Path
 
 import pytest
 from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig
 
 from rmexp import CONFIG_DIR
@@ -15,6 +18,14 @@ SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 # A lab small enough to generate in well under a second.
 SMALL_LAB = ["data.lab.num_prompts=60", "data.lab.vocab_size=50"]
+# Imported when first run, so that tests which run none do not pay for Lightning's import.
+ENTRY_POINTS = {
+    "train": "rmexp.train",
+    "eval": "rmexp.evaluate",
+    "score": "rmexp.score",
+    "compare": "rmexp.compare.cli",
+    "bon": "rmexp.bon.command",
+}
 
 
 @pytest.fixture
@@ -44,3 +55,24 @@ def untrained_run(tmp_path, compose_train) -> Path:
     state = {f"model.{key}": value for key, value in model.state_dict().items()}
     torch.save({"state_dict": state}, run_dir / "checkpoints" / "last.ckpt")
     return run_dir
+
+
+def run_entry_point(name: str, args: list[str], capfd=None) -> tuple[int, str]:
+    """(exit code, stderr) of `rmexp-<name> args...`, run in this process; stderr only where `capfd` captures it."""
+    saved_argv = sys.argv
+    sys.argv = [f"rmexp-{name}", *args]
+    GlobalHydra.instance().clear()
+    try:
+        importlib.import_module(ENTRY_POINTS[name]).main()
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 1
+    finally:
+        sys.argv = saved_argv
+        GlobalHydra.instance().clear()
+    return code, capfd.readouterr().err if capfd else ""
+
+
+def folder_contents(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` and its bytes: equal before and after means nothing there changed."""
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}

@@ -6,6 +6,7 @@ for the installed scripts), which keeps the catalogue fast; `test_the_installed_
 through real subprocesses, where a stray traceback would show.
 """
 
+import errno
 import json
 import shutil
 import subprocess
@@ -14,37 +15,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
-import rmexp.compare.cli
-from rmexp import evaluate, score, train
+from .conftest import REPO_ROOT, SMALL_LAB, folder_contents, run_entry_point
 
-from .conftest import REPO_ROOT, SMALL_LAB
-
-ENTRY_POINTS: dict[str, Callable] = {
-    "train": train.main,
-    "eval": evaluate.main,
-    "score": score.main,
-    "compare": rmexp.compare.cli.main,
-}
 QUICK = ["logger=none", "trainer.max_epochs=1", "trainer.enable_progress_bar=false", "export=false"]
-
-
-def run_entry_point(name: str, args: list[str], capfd) -> tuple[int, str]:
-    """(exit code, stderr) of `rmexp-<name> args...`, run in this process."""
-    saved_argv = sys.argv
-    sys.argv = [f"rmexp-{name}", *args]
-    GlobalHydra.instance().clear()
-    try:
-        ENTRY_POINTS[name]()
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else 1
-    finally:
-        sys.argv = saved_argv
-        GlobalHydra.instance().clear()
-    return code, capfd.readouterr().err
 
 
 def write(path: Path, rows: list) -> Path:
@@ -62,14 +37,26 @@ def pairs(n: int = 30, **overrides) -> list[dict]:
 def run_dir(tmp_path_factory) -> Path:
     """One finished tiny run, for the cases that need a trained model."""
     folder = tmp_path_factory.mktemp("run")
-    sys.argv, saved = ["rmexp-train", *SMALL_LAB, *QUICK, "export=true", f"hydra.run.dir={folder}"], sys.argv
-    GlobalHydra.instance().clear()
-    try:
-        train.main()
-    finally:
-        sys.argv = saved
-        GlobalHydra.instance().clear()
+    code, _ = run_entry_point("train", [*SMALL_LAB, *QUICK, "export=true", f"hydra.run.dir={folder}"])
+    assert code == 0
     return folder
+
+
+@pytest.fixture
+def refuse_writes_in(monkeypatch) -> Callable[[Path], None]:
+    """Make a folder refuse new files as a read-only one does; chmod would not stop root, who runs some CI."""
+
+    def refuse(folder: Path) -> None:
+        real_open = Path.open
+
+        def open_refusing_writes(path: Path, mode: str = "r", *args, **kwargs):
+            if path.parent == folder and set(mode) & set("wax+"):
+                raise PermissionError(errno.EACCES, "Permission denied", str(path))
+            return real_open(path, mode, *args, **kwargs)
+
+        monkeypatch.setattr(Path, "open", open_refusing_writes)
+
+    return refuse
 
 
 def data_file_cases(tmp: Path) -> list[tuple[str, list[str], str]]:
@@ -219,6 +206,60 @@ def damaged_copies(run_dir: Path, tmp: Path) -> dict[str, tuple[Path, str]]:
     return cases
 
 
+# Resumes that cannot be honoured: each is refused with its reason, before anything in the run folder changes.
+RESUME_CASES = [
+    (
+        "resume: a learning rate, which the optimizer's saved state would override",
+        ["optimizer.lr=1e-4"],
+        "optimizer.lr=1e-4: a resume cannot change optimizer.lr: the optimizer's hyper-parameters are restored",
+    ),
+    ("resume: a batch size of zero", ["data.batch_size=0"], "data.batch_size=0: a resume cannot change data"),
+    ("resume: a word for a number", ["trainer.max_epochs=two"], "trainer.max_epochs=two: expected a whole number"),
+    (
+        "resume: a folder outside the run",
+        ["trainer.default_root_dir=/tmp/elsewhere"],
+        "a resume writes only inside its folder",
+    ),
+    ("resume: a trainer the config cannot build", ["trainer.accelerator=tpu_v9"], "invalid accelerator name"),
+]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"), [case[1:] for case in RESUME_CASES], ids=[c[0] for c in RESUME_CASES]
+)
+def test_a_refused_resume_leaves_the_run_as_it_was(run_dir, tmp_path, capfd, overrides, expected):
+    before = folder_contents(run_dir)
+    code, stderr = run_entry_point("train", [f"resume={run_dir}", *overrides, f"hydra.run.dir={tmp_path}"], capfd)
+    assert code != 0
+    assert expected in stderr, stderr[-1500:]
+    assert "Traceback" not in stderr
+    assert folder_contents(run_dir) == before  # summary.json byte for byte: a completed run stays completed
+
+
+def test_a_resume_whose_folder_refuses_writes_names_the_file(run_dir, tmp_path, capfd, refuse_writes_in):
+    copy = shutil.copytree(run_dir, tmp_path / "run")
+    before = folder_contents(copy)
+    refuse_writes_in(copy)
+    args = [f"resume={copy}", "trainer.max_epochs=2", f"hydra.run.dir={tmp_path / 'log'}"]
+    code, stderr = run_entry_point("train", args, capfd)
+    assert code == 2
+    assert f"{copy / 'config.yaml'}: Permission denied" in stderr, stderr[-1500:]
+    assert "Traceback" not in stderr
+    assert folder_contents(copy) == before
+
+
+def test_score_into_a_folder_that_refuses_writes_names_the_file(run_dir, tmp_path, capfd, refuse_writes_in):
+    rows = write(tmp_path / "rows.jsonl", [{"prompt": "q", "response": "r"}])
+    output = tmp_path / "out" / "scored.jsonl"
+    output.parent.mkdir()
+    refuse_writes_in(output.parent)
+    code, stderr = run_entry_point("score", [f"reward_model={run_dir}", f"input={rows}", f"output={output}"], capfd)
+    assert code == 2
+    assert f"{output}: Permission denied" in stderr, stderr[-1500:]
+    assert "Traceback" not in stderr
+    assert list(output.parent.iterdir()) == []
+
+
 def eval_and_score_cases(run_dir: Path, tmp: Path) -> list[tuple[str, str, list[str], str]]:
     other_backbone = tmp / "other"
     (other_backbone / "checkpoints").mkdir(parents=True)
@@ -264,6 +305,12 @@ def eval_and_score_cases(run_dir: Path, tmp: Path) -> list[tuple[str, str, list[
         ),
         ("score: no model given", "score", [f"input={scored}"], "reward_model is required"),
         (
+            "score: output folder missing",
+            "score",
+            [f"reward_model={run_dir}", f"input={scored}", f"output={tmp / 'nowhere' / 'out.jsonl'}"],
+            f"the folder {tmp / 'nowhere'} does not exist",
+        ),
+        (
             "score: batch size zero",
             "score",
             [f"reward_model={run_dir}", f"input={scored}", "batch_size=0"],
@@ -285,7 +332,7 @@ def eval_and_score_cases(run_dir: Path, tmp: Path) -> list[tuple[str, str, list[
     ]
 
 
-@pytest.mark.parametrize("case", range(19), ids=lambda case: f"case{case}")
+@pytest.mark.parametrize("case", range(20), ids=lambda case: f"case{case}")
 def test_eval_score_and_compare_mistakes(run_dir, tmp_path, capfd, case):
     label, entry_point, args, expected = eval_and_score_cases(run_dir, tmp_path)[case]
     hydra_dir = [f"hydra.run.dir={tmp_path / 'out'}"] if entry_point == "eval" else []

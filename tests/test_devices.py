@@ -3,12 +3,11 @@
 import pytest
 import torch
 
-from rmexp.bon import command as bon_command
 from rmexp.devices import resolve_device
 from rmexp.errors import UserError
 
-from .conftest import SMALL_LAB
-from .test_bad_inputs import ENTRY_POINTS, QUICK, run_entry_point, write
+from .conftest import SMALL_LAB, run_entry_point
+from .test_bad_inputs import QUICK, write
 
 no_gpu = pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA GPU")
 
@@ -59,7 +58,6 @@ def test_every_scoring_command_refuses_an_unknown_device_before_loading_a_model(
         "score": ["reward_model=not_loaded", f"input={rows}", "device=banana"],
         "bon": ["bon.device=banana", *SMALL_LAB, *QUICK],
     }[command]
-    ENTRY_POINTS.setdefault("bon", bon_command.main)
     code, stderr = run_entry_point(command, [*args, f"hydra.run.dir={tmp_path / 'out'}"], capfd)
     assert code == 2
     assert f"error: {key}='banana': expected auto, cpu, cuda, cuda:<index> or mps" in stderr

@@ -2,6 +2,9 @@
 
 import json
 import os
+import re
+import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,7 +15,7 @@ import pytest
 
 from rmexp.train import RunStopped, train
 
-from .conftest import REPO_ROOT
+from .conftest import REPO_ROOT, SMALL_LAB, folder_contents, run_entry_point
 
 # Small steps and enough of them that a signal lands inside an epoch, not after the run.
 SLOW_LAB = [
@@ -26,6 +29,8 @@ SLOW_LAB = [
     "export=false",
 ]
 QUIET = ["callbacks.model_summary=null"]
+# One short epoch: for the tests that need a finished run, not a long one.
+ONE_EPOCH = [*SMALL_LAB, "logger=none", "trainer.max_epochs=1", "trainer.enable_progress_bar=false", "export=false"]
 
 
 def start_cli(run_dir: Path, *overrides: str) -> subprocess.Popen:
@@ -108,3 +113,90 @@ def test_a_diverging_loss_stops_the_run_naming_the_step(compose_train, tmp_path)
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["status"] == "diverged"
     assert "the training loss is" in summary["error"] and "at step" in summary["error"] and "batch" in summary["error"]
+
+
+@pytest.fixture(scope="module")
+def completed_run(tmp_path_factory) -> Path:
+    """A finished one-epoch run; tests resume copies of it."""
+    folder = tmp_path_factory.mktemp("completed")
+    code, _ = run_entry_point("train", [*ONE_EPOCH, *QUIET, f"hydra.run.dir={folder}"])
+    assert code == 0
+    return folder
+
+
+def test_resuming_a_copy_writes_only_into_the_copy(tmp_path, capfd):
+    original, copy = tmp_path / "original", tmp_path / "copy"
+    code, stderr = run_entry_point("train", [*ONE_EPOCH, *QUIET, f"hydra.run.dir={original}"], capfd)
+    assert code == 0, stderr[-2000:]
+    shutil.copytree(original, copy)
+    before = folder_contents(original)
+
+    resume = ["trainer.max_epochs=2", f"hydra.run.dir={tmp_path / 'log'}"]
+    code, stderr = run_entry_point("train", [f"resume={copy}", *resume], capfd)
+    assert code == 0, stderr[-2000:]
+    assert folder_contents(original) == before
+    for record in ("summary.json", "config.yaml"):
+        assert str(original) not in (copy / record).read_text(), record
+    resumed = json.loads((copy / "summary.json").read_text())
+    assert Path(resumed["best_checkpoint"]).parent == copy / "checkpoints"
+
+    # the copy ends as the original does when it is resumed in place: the same checkpoints kept, the same metrics
+    code, stderr = run_entry_point("train", [f"resume={original}", *resume], capfd)
+    assert code == 0, stderr[-2000:]
+    in_place = json.loads((original / "summary.json").read_text())
+    assert sorted(os.listdir(copy / "checkpoints")) == sorted(os.listdir(original / "checkpoints"))
+    assert Path(resumed["best_checkpoint"]).name == Path(in_place["best_checkpoint"]).name
+    assert resumed["metrics"] == pytest.approx(in_place["metrics"], abs=1e-6)
+
+
+def test_sigterm_during_set_up_ends_the_run_interrupted(tmp_path):
+    # SIGTERM sent from inside the set-up (building the model), so that it lands there and nowhere else
+    script = (
+        "import os, signal, sys\n"
+        "import rmexp.train as train\n"
+        "built = train.build\n"
+        "def build_then_sigterm(cfg):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    return built(cfg)\n"
+        "train.build = build_then_sigterm\n"
+        "sys.argv = ['rmexp-train', *sys.argv[1:]]\n"
+        "train.main()\n"
+    )
+    command = [sys.executable, "-c", script, *ONE_EPOCH, f"hydra.run.dir={tmp_path}"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
+    assert result.returncode == 143, result.stderr[-2000:]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["status"] == "interrupted" and "SIGTERM" in summary["error"]
+    assert "Traceback" not in result.stderr
+
+
+def test_a_full_disk_during_a_resume_keeps_what_the_run_had(completed_run, tmp_path):
+    run_dir = shutil.copytree(completed_run, tmp_path / "run")
+    completed = json.loads((run_dir / "summary.json").read_text())
+    last = (run_dir / "checkpoints" / "last.ckpt").read_bytes()
+
+    # a process may write no file larger than 1 MB: the next checkpoint (5 MB) fails part-written, as on a full disk
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2**20, 2**20))
+
+    command = [sys.executable, "-m", "rmexp.train", f"resume={run_dir}", "trainer.max_epochs=2",
+               f"hydra.run.dir={tmp_path / 'log'}"]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT, timeout=300, preexec_fn=small_files)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert re.search(rf"{run_dir / 'checkpoints'}/\S+\.ckpt: File too large", result.stderr), result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    assert not [path for path in run_dir.rglob("*") if path.name.endswith((".tmp", ".partial"))]
+    assert (run_dir / "checkpoints" / "last.ckpt").read_bytes() == last
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["status"] == "failed" and "File too large" in summary["error"]
+    assert summary["before_resume"]["status"] == "completed"
+    assert summary["before_resume"]["metrics"] == completed["metrics"]
+
+
+def test_validation_and_test_metrics_are_of_the_same_checkpoint(compose_train, tmp_path):
+    # the checkpoint kept is the one with the highest validation loss: the first epoch, not the last
+    cfg = compose_train(*ONE_EPOCH, "trainer.max_epochs=2", "callbacks.checkpoint.mode=max", *QUIET)
+    summary = train(cfg, tmp_path)
+    best = Path(summary["best_checkpoint"]).name
+    assert best.startswith("epoch00-")
+    assert summary["metrics"]["val/loss"] == pytest.approx(float(best.split("val_loss")[1][:-5]), abs=1e-4)

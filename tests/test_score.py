@@ -1,6 +1,7 @@
 """`rmexp score`: a JSON Lines file in, the same rows with a `reward` out; bad rows named by line."""
 
 import json
+import resource
 import subprocess
 import sys
 
@@ -103,3 +104,22 @@ def test_the_cli_scores_a_file_with_an_exported_model(tiny_model, tmp_path):
     assert result.returncode == 2
     assert f"{bad}:1: field 'response': expected a value (the row has ['prompt'])" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_full_disk_leaves_no_partial_output_and_names_the_file(tiny_model, tmp_path):
+    export_reward_model(*tiny_model, tmp_path / "rm")
+    source = write_jsonl(tmp_path / "in.jsonl", ROWS * 100)
+    output = tmp_path / "out" / "scored.jsonl"
+    output.parent.mkdir()
+
+    # a process may write no file larger than 4 kB: the scored rows (about 20 kB) fail part-written, as on a full disk
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    command = [sys.executable, "-m", "rmexp.score", f"reward_model={tmp_path / 'rm'}", f"input={source}",
+               f"output={output}"]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT, timeout=300, preexec_fn=small_files)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert f"{output}: File too large" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(output.parent.iterdir()) == []
