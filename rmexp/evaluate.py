@@ -28,6 +28,7 @@ from rmexp.devices import resolve_device
 from rmexp.errors import UserError, exit_on_user_error
 from rmexp.export import load_reward_model
 from rmexp.judged_data import with_the_runs_data
+from rmexp.loggers import quiet_console
 from rmexp.metrics.pairwise import subset_accuracy
 from rmexp.modules.base import RewardModule
 from rmexp.plots import plot_reliability_diagram, plot_reward_against_length
@@ -108,6 +109,7 @@ def evaluate(cfg: DictConfig, output_dir: Path, overrides: list[str] | None = No
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="eval")
 def main(cfg: DictConfig) -> dict[str, Any]:
+    quiet_console()
     output_dir = Path(cfg.paths.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))

@@ -32,6 +32,7 @@ from safetensors import SafetensorError
 from torch import Tensor, nn
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedTokenizerBase
 from transformers.modeling_layers import GenericForSequenceClassification
+from transformers.utils import logging as transformers_logging
 
 from rmexp.errors import UserError, describe_user_error
 from rmexp.models.fine_tuning import merged_backbone
@@ -77,6 +78,7 @@ def export_reward_model(model: RewardModel, tokenizer: PreTrainedTokenizerBase, 
             head.bias.copy_(model.head.bias)
     check_same_rewards(model, classifier, tokenizer)
     folder = Path(folder)
+    transformers_logging.disable_progress_bar()  # a one-file model needs no bar of its own in the run's output
     classifier.save_pretrained(folder, safe_serialization=True)
     tokenizer.save_pretrained(folder)
     return folder

@@ -27,6 +27,24 @@ def fitting_job_type(job_type: str, limit: int = JOB_TYPE_LIMIT) -> str:
     return f"{job_type[: limit - len(digest) - 1]}~{digest}"
 
 
+def quiet_console() -> None:
+    """Python's warnings into the run's log file (conf/hydra/job_logging/rmexp.yaml), W&B's own chatter off.
+
+    W&B prints its run history and summary at every finish, thirty lines above the results table;
+    `WANDB_SILENT=false` in the environment brings them back.
+    """
+    logging.captureWarnings(True)
+    os.environ.setdefault("WANDB_SILENT", "true")
+
+
+def without_anonymous(logger: WandbLogger) -> WandbLogger:
+    """Lightning passes `anonymous=None` to wandb.init, which W&B answers with a deprecation warning at every run."""
+    init_arguments = getattr(logger, "_wandb_init", {})
+    if init_arguments.get("anonymous", False) is None:
+        del init_arguments["anonymous"]
+    return logger
+
+
 def in_a_sweep() -> bool:
     return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
 
@@ -47,13 +65,13 @@ def wandb_logger(
         "job_type": fitting_job_type(job_type) or None,
         "name": name.strip() if name else None,
     }
-    logger = WandbLogger(save_dir=save_dir, project=project, mode=mode, **init_kwargs)
+    logger = without_anonymous(WandbLogger(save_dir=save_dir, project=project, mode=mode, **init_kwargs))
     try:
         logger.experiment  # noqa: B018 -- starts the run now, so a failure is caught here, not mid-training
     except Exception as error:
         if mode == "offline":
             raise
         log.warning("W&B could not start in %s mode (%s); logging offline instead.", mode, error)
-        logger = WandbLogger(save_dir=save_dir, project=project, mode="offline", **init_kwargs)
+        logger = without_anonymous(WandbLogger(save_dir=save_dir, project=project, mode="offline", **init_kwargs))
         logger.experiment  # noqa: B018
     return logger

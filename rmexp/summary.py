@@ -1,6 +1,8 @@
 """The end of a run: `summary.json` in the run folder and the results table in the terminal."""
 
+import io
 import json
+import logging
 import math
 from pathlib import Path
 from typing import Any
@@ -9,6 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from rmexp.atomic_write import write_text_atomic
+
+log = logging.getLogger(__name__)
 
 # The headline metrics, in the order a reader scans them; others still go to summary.json.
 TABLE_METRICS = {
@@ -52,4 +56,8 @@ def results_table(metrics: dict[str, float], splits: tuple[str, ...] = ("val", "
 def print_results_table(
     metrics: dict[str, float], console: Console | None = None, splits: tuple[str, ...] = ("val", "test")
 ) -> None:
+    """The table in the terminal, and as plain text in the command's log file (conf/hydra/job_logging)."""
     (console or Console()).print(results_table(metrics, splits))
+    as_text = Console(file=io.StringIO(), width=100, color_system=None)
+    as_text.print(results_table(metrics, splits))
+    log.info("results:\n%s", as_text.file.getvalue())

@@ -40,6 +40,7 @@ from rmexp.devices import check_accelerator
 from rmexp.errors import TrainingDiverged, UserError, describe_user_error
 from rmexp.evaluate import report_split
 from rmexp.export import export_reward_model
+from rmexp.loggers import quiet_console
 from rmexp.resume import MovedRunFolder, previous_summary, resumed_config
 from rmexp.summary import print_results_table, write_json_atomic
 
@@ -294,6 +295,7 @@ def run(cfg: DictConfig) -> dict[str, Any]:
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="train")
 def main(cfg: DictConfig) -> dict[str, Any] | float | None:
     """The summary; or, for a hyper-parameter search (`optimized_metric` set), the number the sweeper optimises."""
+    quiet_console()
     in_sweep = HydraConfig.get().mode == RunMode.MULTIRUN
     objective = cfg.get("optimized_metric")
     try:

@@ -59,3 +59,17 @@ def test_the_terminal_shows_the_results_table(quick_run):
     assert "rmexp results" in result.stdout
     assert "accuracy (gold)" in result.stdout
     assert "corr(reward, length)" in result.stdout
+
+
+def test_the_terminal_ends_with_the_table_and_the_run_folder_keeps_the_whole_log(quick_run):
+    run_dir, result = quick_run
+    console = (result.stdout + result.stderr).splitlines()
+    last = result.stdout.splitlines()[-25:]
+    assert any("rmexp results" in line for line in last), "\n".join(console[-40:])
+    assert last[-1] == f"run folder: {run_dir}"
+    assert "wandb: WARNING" not in result.stderr
+    for noise in ("Tip:", "GPU available", "DeprecationWarning", "wandb: Run summary", "val/ece"):
+        assert not any(noise in line for line in console), noise
+    log = (run_dir / "train.log").read_text()
+    assert "`Trainer.fit` stopped: `max_epochs=3` reached." in log  # Lightning's notices go to the file
+    assert "results:" in log and "accuracy (gold)" in log  # and the results table as text

@@ -37,6 +37,7 @@ from rmexp.devices import resolve_device
 from rmexp.errors import UserError, describe_user_error
 from rmexp.export import load_reward_model
 from rmexp.judged_data import command_line_overrides, with_the_runs_data
+from rmexp.loggers import quiet_console
 from rmexp.score import reward_texts
 from rmexp.summary import print_results_table, write_json_atomic
 from rmexp.train import RunStopped, train
@@ -178,6 +179,7 @@ def curve_table(rows: list[dict]) -> Table:
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="bon")
 def main(cfg: DictConfig) -> dict[str, Any] | None:
     """As rmexp-train: a mistake or a stopped run prints one line; in a sweep the other jobs go on."""
+    quiet_console()
     output_dir = Path(cfg.paths.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))

@@ -20,6 +20,8 @@ from rmexp.losses.regularizers import length_decorrelation, reward_centering, re
 from rmexp.models.reward_model import RewardModel
 from rmexp.modules.distributed import gather_split
 
+# what the progress bar shows of a validation epoch; every metric still goes to the logger and summary
+PROGRESS_BAR_METRICS = ("loss", "accuracy", "gold_accuracy")
 OptimizerFactory = Callable[[Iterable[torch.nn.Parameter]], torch.optim.Optimizer]
 SchedulerFactory = Callable[..., torch.optim.lr_scheduler.LRScheduler]
 
@@ -162,12 +164,14 @@ class RewardModule(LightningModule):
         # Every process now holds the metrics of the whole split: nothing to average across them. A
         # distributed run still syncs, by max, which returns that shared value exactly (a mean may round).
         distributed = self.trainer.world_size > 1
-        self.log_dict(
-            {f"{split}/{name}": value for name, value in metrics.items()},
-            prog_bar=split == "val",
-            sync_dist=distributed,
-            reduce_fx="max" if distributed else "mean",
-        )
+        for in_progress_bar in (True, False):  # the bar shows the headline numbers; the logger gets all
+            self.log_dict(
+                {f"{split}/{name}": value for name, value in metrics.items()
+                 if (split == "val" and name in PROGRESS_BAR_METRICS) == in_progress_bar},
+                prog_bar=in_progress_bar,
+                sync_dist=distributed,
+                reduce_fx="max" if distributed else "mean",
+            )  # fmt: skip
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Keep the RNG, so that dropout after a resume draws what it would have drawn without the interruption."""
