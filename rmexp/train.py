@@ -150,7 +150,9 @@ def train(cfg: DictConfig, output_dir: Path, checkpoint: Path | None = None) -> 
 def stop_reason(error: BaseException, trainer: pl.Trainer | None) -> tuple[str, str, int]:
     """(status, message, exit code) of a run that did not complete."""
     if isinstance(error, TrainingDiverged):
-        return "diverged", f"{error}; the last good checkpoint is kept", 1
+        saved = trainer is not None and getattr(trainer.checkpoint_callback, "best_model_path", "")
+        kept = "the last good checkpoint is kept" if saved else "no checkpoint was saved before it"
+        return "diverged", f"{error}; {kept}", 1
     sigterm = trainer is not None and trainer.received_sigterm
     # Lightning turns Ctrl-C into sys.exit(1) after marking the trainer interrupted
     ctrl_c = not sigterm and (
