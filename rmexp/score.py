@@ -25,6 +25,7 @@ from torch import nn
 from transformers import PreTrainedTokenizerBase
 
 from rmexp import CONFIG_DIR
+from rmexp.config_checks import check_score_config
 from rmexp.data.encoding import encode_responses
 from rmexp.data.formats.chat import messages, render_prompt
 from rmexp.data.padding import pad_sequences
@@ -148,8 +149,7 @@ def score_file(model: nn.Module, tokenizer: PreTrainedTokenizerBase, input_path:
 
 def score(cfg: DictConfig, input_path: Path, output_path: Path) -> int:
     require_file(input_path)  # before the model loads: the cheap mistake first
-    if not isinstance(cfg.batch_size, int) or cfg.batch_size < 1:
-        raise UserError(f"batch_size={cfg.batch_size!r}: expected a whole number >= 1")
+    check_score_config(cfg, output_path)
     device = resolve_device(cfg.device)
     model, tokenizer = load_reward_model(cfg.reward_model)
     model.to(device)

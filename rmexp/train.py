@@ -30,6 +30,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from rmexp import CONFIG_DIR
+from rmexp.config_checks import check_train_config
 from rmexp.devices import check_accelerator
 from rmexp.errors import TrainingDiverged, UserError, describe_user_error
 from rmexp.evaluate import report_split
@@ -105,6 +106,7 @@ def train(cfg: DictConfig, output_dir: Path, checkpoint: Path | None = None) -> 
     write_json_atomic(output_dir / "summary.json", summary)
     trainer, logger = None, False
     try:
+        check_train_config(cfg)
         check_accelerator(cfg.trainer.get("accelerator", "cpu"))
         pl.seed_everything(cfg.seed, workers=True)
         module, datamodule = build(cfg)

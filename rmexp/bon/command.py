@@ -33,6 +33,7 @@ from rich.table import Table
 from rmexp import CONFIG_DIR
 from rmexp.bon.curve import COLUMNS, best_of_n_curve, headline, powers_of_two
 from rmexp.bon.plots import plot_over_optimisation, plot_pick_length
+from rmexp.config_checks import check_bon_config
 from rmexp.data.lab import SPLITS, generate
 from rmexp.devices import resolve_device
 from rmexp.errors import UserError, describe_user_error
@@ -100,6 +101,7 @@ def best_of_n(cfg: DictConfig, output_dir: Path) -> dict[str, Any]:
     overrides = list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
     summary = {"seed": cfg.seed, "overrides": overrides, "metrics": {}, "output_dir": str(output_dir)}
     try:
+        check_bon_config(cfg)
         n_values = checked_n_values(cfg)
         device = resolve_device(cfg.bon.device, key="bon.device")  # before any training: a bad device fails at once
         if cfg.reward_model is None:
