@@ -29,6 +29,7 @@ from rmexp.config_checks import check_score_config
 from rmexp.data.encoding import encode_responses
 from rmexp.data.formats.chat import messages, render_prompt
 from rmexp.data.padding import pad_sequences
+from rmexp.data.readers import numbered_lines
 from rmexp.data.validation import MISMATCH, RowError, field, nonempty_text
 from rmexp.devices import resolve_device
 from rmexp.errors import UserError, exit_on_user_error
@@ -59,17 +60,16 @@ def row_texts(row: Any, tokenizer: PreTrainedTokenizerBase | None = None) -> tup
 
 def parsed_rows(path: Path, tokenizer: PreTrainedTokenizerBase | None = None) -> Iterator[tuple[int, Any]]:
     """(line number, row, (prompt, response)) per non-blank line; the texts are instead an error message if bad."""
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                yield number, row, row_texts(row, tokenizer)
-            except json.JSONDecodeError as error:
-                yield number, None, f"not valid JSON ({error.msg} at column {error.colno})"
-            except RowError as error:
-                yield number, row, str(error)
+    for number, line in numbered_lines(path):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            yield number, row, row_texts(row, tokenizer)
+        except json.JSONDecodeError as error:
+            yield number, None, f"not valid JSON ({error.msg} at column {error.colno})"
+        except RowError as error:
+            yield number, row, str(error)
 
 
 def require_file(path: Path) -> None:
@@ -132,17 +132,22 @@ def score_file(model: nn.Module, tokenizer: PreTrainedTokenizerBase, input_path:
     """
     total = check_rows(input_path, tokenizer)
     temporary = output_path.with_suffix(output_path.suffix + ".tmp")
-    with (
-        temporary.open("w", encoding="utf-8") as out,
-        Progress(console=Console(stderr=True), disable=not show_progress) as progress,
-    ):
-        task = progress.add_task("scoring", total=total)
-        rows = parsed_rows(input_path, tokenizer)
-        while chunk := list(islice(rows, CHUNK_ROWS)):
-            rewards = reward_texts(model, tokenizer, [texts for _, _, texts in chunk], batch_size, max_length, False)
-            for (_, row, _), reward in zip(chunk, rewards, strict=True):
-                out.write(json.dumps({**row, "reward": reward}, ensure_ascii=False) + "\n")
-            progress.advance(task, len(chunk))
+    try:
+        with (
+            temporary.open("w", encoding="utf-8") as out,
+            Progress(console=Console(stderr=True), disable=not show_progress) as progress,
+        ):
+            task = progress.add_task("scoring", total=total)
+            rows = parsed_rows(input_path, tokenizer)
+            while chunk := list(islice(rows, CHUNK_ROWS)):
+                texts = [texts for _, _, texts in chunk]
+                rewards = reward_texts(model, tokenizer, texts, batch_size, max_length, False)
+                for (_, row, _), reward in zip(chunk, rewards, strict=True):
+                    out.write(json.dumps({**row, "reward": reward}, ensure_ascii=False) + "\n")
+                progress.advance(task, len(chunk))
+    except BaseException:  # Ctrl-C included: a half-written output is not left behind
+        temporary.unlink(missing_ok=True)
+        raise
     temporary.replace(output_path)
     return total
 
