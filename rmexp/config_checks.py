@@ -10,7 +10,7 @@ A key that the group's `_target_` does not take at all (`+trainer.max_epoch=2`) 
 
 import difflib
 import inspect
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -160,7 +160,7 @@ def check_targets(cfg: DictConfig) -> None:
         raise UserError("\n".join(problems))
 
 
-def _unknown_target_keys(node: Any, path: str):
+def _unknown_target_keys(node: Any, path: str) -> Iterator[str]:
     if isinstance(node, list):
         for index, item in enumerate(node):
             yield from _unknown_target_keys(item, f"{path}[{index}]")
