@@ -24,6 +24,7 @@ from rich.console import Console
 from torch.utils.data import DataLoader
 
 from rmexp import CONFIG_DIR
+from rmexp.config_checks import check_eval_config
 from rmexp.devices import resolve_device
 from rmexp.errors import UserError, exit_on_user_error
 from rmexp.export import load_reward_model
@@ -81,6 +82,7 @@ def report_split(
 def evaluate(cfg: DictConfig, output_dir: Path, overrides: list[str] | None = None) -> dict[str, Any]:
     """Load the model, build the family and the data (the run's, `overrides` on top), report one split."""
     started = time.time()
+    check_eval_config(cfg)
     if cfg.split not in SPLITS:
         raise UserError(f"split={cfg.split!r}: expected one of {list(SPLITS)}")
     device = resolve_device(cfg.device)

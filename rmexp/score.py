@@ -26,9 +26,11 @@ from transformers import PreTrainedTokenizerBase
 
 from rmexp import CONFIG_DIR
 from rmexp.atomic_write import atomic_output
+from rmexp.config_checks import check_score_config
 from rmexp.data.encoding import encode_responses
 from rmexp.data.formats.chat import messages, render_prompt
 from rmexp.data.padding import pad_sequences
+from rmexp.data.readers import numbered_lines
 from rmexp.data.validation import MISMATCH, RowError, field, nonempty_text
 from rmexp.devices import resolve_device
 from rmexp.errors import UserError, exit_on_user_error
@@ -59,17 +61,16 @@ def row_texts(row: Any, tokenizer: PreTrainedTokenizerBase | None = None) -> tup
 
 def parsed_rows(path: Path, tokenizer: PreTrainedTokenizerBase | None = None) -> Iterator[tuple[int, Any]]:
     """(line number, row, (prompt, response)) per non-blank line; the texts are instead an error message if bad."""
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                yield number, row, row_texts(row, tokenizer)
-            except json.JSONDecodeError as error:
-                yield number, None, f"not valid JSON ({error.msg} at column {error.colno})"
-            except RowError as error:
-                yield number, row, str(error)
+    for number, line in numbered_lines(path):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            yield number, row, row_texts(row, tokenizer)
+        except json.JSONDecodeError as error:
+            yield number, None, f"not valid JSON ({error.msg} at column {error.colno})"
+        except RowError as error:
+            yield number, row, str(error)
 
 
 def require_file(path: Path) -> None:
@@ -148,11 +149,8 @@ def score_file(model: nn.Module, tokenizer: PreTrainedTokenizerBase, input_path:
 
 
 def score(cfg: DictConfig, input_path: Path, output_path: Path) -> int:
-    require_file(input_path)  # before the model loads: the cheap mistakes first
-    if not output_path.parent.is_dir():
-        raise UserError(f"output={output_path}: the folder {output_path.parent} does not exist; expected one that does")
-    if not isinstance(cfg.batch_size, int) or cfg.batch_size < 1:
-        raise UserError(f"batch_size={cfg.batch_size!r}: expected a whole number >= 1")
+    require_file(input_path)  # before the model loads: the cheap mistake first
+    check_score_config(cfg, output_path)
     device = resolve_device(cfg.device)
     model, tokenizer = load_reward_model(cfg.reward_model)
     model.to(device)

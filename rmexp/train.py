@@ -36,6 +36,7 @@ from rich.markup import escape
 
 from rmexp import CONFIG_DIR
 from rmexp.atomic_write import write_text_atomic
+from rmexp.config_checks import check_train_config
 from rmexp.devices import check_accelerator
 from rmexp.errors import TrainingDiverged, UserError, describe_user_error
 from rmexp.evaluate import report_split
@@ -149,6 +150,7 @@ def train(cfg: DictConfig, output_dir: Path, checkpoint: Path | None = None) -> 
         try:
             if checkpoint is None:
                 recording = start_record(cfg, output_dir, summary)
+            check_train_config(cfg)
             check_accelerator(cfg.trainer.get("accelerator", "cpu"))
             pl.seed_everything(cfg.seed, workers=True)
             module, datamodule = build(cfg)
@@ -229,7 +231,9 @@ def callback_metrics(trainer: pl.Trainer) -> dict[str, float]:
 def stop_reason(error: BaseException, trainer: pl.Trainer | None) -> tuple[str, str, int]:
     """(status, message, exit code) of a run that did not complete."""
     if isinstance(error, TrainingDiverged):
-        return "diverged", f"{error}; the last good checkpoint is kept", 1
+        saved = trainer is not None and getattr(trainer.checkpoint_callback, "best_model_path", "")
+        kept = "the last good checkpoint is kept" if saved else "no checkpoint was saved before it"
+        return "diverged", f"{error}; {kept}", 1
     sigterm = isinstance(error, Terminated) or (trainer is not None and trainer.received_sigterm)
     # Lightning turns Ctrl-C into sys.exit(1) after marking the trainer interrupted
     ctrl_c = not sigterm and (

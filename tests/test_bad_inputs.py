@@ -328,7 +328,7 @@ def eval_and_score_cases(run_dir: Path, tmp: Path) -> list[tuple[str, str, list[
         ),
         ("compare: folder with no runs", "compare", [str(no_runs)], "no runs"),
         ("compare: folder missing", "compare", [str(tmp / "nowhere")], "nowhere"),
-        ("compare: unknown metric", "compare", [str(run_dir.parent), "--metric", "test/nope"], "test/nope"),
+        ("compare: unknown metric", "compare", [str(run_dir), "--metric", "test/nope"], "test/nope"),
     ]
 
 

@@ -32,6 +32,7 @@ from rich.table import Table
 from rmexp import CONFIG_DIR
 from rmexp.bon.curve import COLUMNS, best_of_n_curve, headline, powers_of_two
 from rmexp.bon.plots import plot_over_optimisation, plot_pick_length
+from rmexp.config_checks import check_bon_config
 from rmexp.data.lab import SPLITS, generate
 from rmexp.devices import resolve_device
 from rmexp.errors import UserError, describe_user_error
@@ -93,6 +94,7 @@ def best_of_n(cfg: DictConfig, output_dir: Path, overrides: list[str] | None = N
     overrides = command_line_overrides() if overrides is None else overrides
     summary = {"seed": cfg.seed, "overrides": overrides, "metrics": {}, "output_dir": str(output_dir)}
     try:
+        check_bon_config(cfg)
         if cfg.reward_model is not None:
             checked_reward_model(cfg)
             cfg, summary["judged_on"] = with_the_runs_data(cfg, overrides)

@@ -6,8 +6,14 @@ nothing is dropped for length. The tokenizer's own post-processor adds its speci
 """
 
 from dataclasses import dataclass
+from typing import Annotated
 
+from pydantic import Field
 from transformers import PreTrainedTokenizerBase
+
+# A sequence must hold a tokenizer's special tokens (three around a pair, for most) and two tokens of text;
+# every config key that sets a max_length (data, rmexp-score) is checked against this.
+MaxLength = Annotated[int, Field(gt=4)]
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from transformers import PreTrainedTokenizerBase
 
 from rmexp.data import cache
 from rmexp.data.conversions import check_view, conversion_name, to_view
+from rmexp.data.encoding import MaxLength
 from rmexp.data.formats.base import RowFormat
 from rmexp.data.length_batching import LengthGroupedSampler, data_loader, padding_fraction
 from rmexp.data.readers import read_splits
@@ -59,7 +60,7 @@ class FileDataModule(LightningDataModule):
         split_seed: int = 0,
         batch_size: PositiveInt = 32,
         eval_batch_size: PositiveInt = 128,
-        max_length: Annotated[int, Field(gt=4)] = 512,
+        max_length: MaxLength = 512,
         group_by_length: bool = True,
         shared_prefix: bool = False,
         num_workers: Annotated[int, Field(ge=0)] = 0,

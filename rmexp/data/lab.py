@@ -34,7 +34,9 @@ INSTRUCTIONS = ("explain", "describe", "discuss", "summarize", "review", "outlin
 SPLITS = ("train", "val", "test")
 
 
-@validated_dataclass(frozen=True, config={"extra": "forbid"})
+# allow_inf_nan off: an infinite knob (beta_len=inf) makes every utility NaN, which shows up only as a
+# diverged loss, far from its cause
+@validated_dataclass(frozen=True, config={"extra": "forbid", "allow_inf_nan": False})
 class LabSpec:
     """Every knob of the lab. Validated on construction, so a bad override fails naming its field."""
 
@@ -74,7 +76,21 @@ class LabSpec:
             )
         if self.val_fraction + self.test_fraction >= 1:
             raise ValueError("val_fraction + test_fraction must leave a training split (sum < 1)")
+        prompts = self.prompts_per_split()
+        if prompts["val"] == 0:  # a run picks its best checkpoint by validation loss: with none, it has none
+            raise ValueError(
+                f"val_fraction={self.val_fraction} of num_prompts={self.num_prompts} leaves the validation split "
+                f"empty; a run selects its best checkpoint on it: expected val_fraction >= {1 / self.num_prompts:.3g}"
+            )
+        if prompts["train"] == 0:
+            raise ValueError(f"val_fraction and test_fraction of num_prompts={self.num_prompts} leave no train prompt")
         return self
+
+    def prompts_per_split(self) -> dict[str, int]:
+        """How many prompts each split gets; the test split at least one, as it is what the lab is for."""
+        test = max(1, round(self.test_fraction * self.num_prompts))
+        val = round(self.val_fraction * self.num_prompts)
+        return {"train": self.num_prompts - test - val, "val": val, "test": test}
 
 
 @dataclass
@@ -196,8 +212,8 @@ def generate(spec: LabSpec) -> LabData:
 def _split_prompts(rng: np.random.Generator, spec: LabSpec) -> np.ndarray:
     """Split by prompt, so that no prompt (and none of its responses) sits in two splits."""
     order = rng.permutation(spec.num_prompts)
-    n_test = max(1, round(spec.test_fraction * spec.num_prompts))
-    n_val = round(spec.val_fraction * spec.num_prompts)
+    prompts = spec.prompts_per_split()
+    n_test, n_val = prompts["test"], prompts["val"]
     split = np.zeros(spec.num_prompts, dtype=np.int64)
     split[order[:n_test]] = SPLITS.index("test")
     split[order[n_test : n_test + n_val]] = SPLITS.index("val")

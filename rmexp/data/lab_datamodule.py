@@ -9,6 +9,7 @@ from torch.utils.data import DataLoader
 from transformers import PreTrainedTokenizerBase
 
 from rmexp.data.conversions import rankings_to_pairs, ratings_to_pairs
+from rmexp.data.encoding import MaxLength
 from rmexp.data.lab import SPLITS, LabData, LabSpec, generate
 from rmexp.data.length_batching import data_loader
 from rmexp.data.records import PreferencePair, RankedResponses, RatedResponse
@@ -89,7 +90,7 @@ class LabDataModule(LightningDataModule):
         view: View = "pairwise",
         batch_size: Annotated[int, Field(gt=0)] = 32,
         eval_batch_size: Annotated[int, Field(gt=0)] = 128,
-        max_length: Annotated[int, Field(gt=4)] = 128,
+        max_length: MaxLength = 128,
         num_workers: Annotated[int, Field(ge=0)] = 0,
         pairs_from: PairSource = "labels",
     ):

@@ -10,6 +10,8 @@ its own splits (train / validation / test) keeps them.
 
 import gzip
 import json
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ JSON_LINES = (".jsonl", ".ndjson")
 DATASETS_BUILDERS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
 SUPPORTED = "JSON Lines (.jsonl, .jsonl.gz), JSON (.json), Parquet (.parquet), CSV (.csv) or a datasets folder"
 WHOLE_FILE = "all"  # the split name of a file that has no splits of its own
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass(frozen=True)
@@ -46,26 +49,54 @@ def read_splits(path: str | Path, cache_dir: str | Path | None = None) -> dict[s
     compressed = suffixes[-1:] == [".gz"]
     suffix = suffixes[-2 if compressed else -1] if suffixes else ""
     if suffix in JSON_LINES or suffix == ".json":
-        opener = gzip.open if compressed else open
-        with opener(path, "rt", encoding="utf-8") as file:
-            content = file.read()
-        if suffix == ".json" and content.lstrip().startswith("["):
-            return {WHOLE_FILE: _json_list(path, content)}
-        return {WHOLE_FILE: _json_lines(content)}
+        lines = list(numbered_lines(path))
+        if suffix == ".json" and "".join(line for _, line in lines).lstrip().startswith("["):
+            return {WHOLE_FILE: _json_list(path, "".join(line for _, line in lines))}
+        return {WHOLE_FILE: _json_lines(lines)}
     if suffix in DATASETS_BUILDERS and not compressed:
         return _read_with_datasets(path, cache_dir)
     raise UserError(f"{path}: unsupported file type; rmexp reads {SUPPORTED}.")
 
 
-def _json_lines(content: str) -> list[Row]:
+def numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number from 1, line) of a UTF-8 text file, gzip-compressed or not: every text file rmexp reads.
+
+    Any decoding or decompression error is a UserError naming the file and the line, which is why the
+    lines are split as bytes and decoded one by one: a text stream decodes ahead, in blocks, and would
+    blame the wrong line. A file is read as gzip when its name ends in .gz or its first bytes say so.
+    """
+    with path.open("rb") as probe:
+        compressed = path.suffix.lower() == ".gz" or probe.read(2) == GZIP_MAGIC
+    number = 0
+    try:
+        with gzip.open(path, "rb") if compressed else path.open("rb") as file:
+            for number, raw in enumerate(file, start=1):
+                try:
+                    yield number, raw.decode("utf-8")
+                except UnicodeDecodeError as error:
+                    raise UserError(
+                        f"{path}:{number}: not UTF-8 text (byte {raw[error.start]:#04x} at column {error.start + 1}); "
+                        "expected a text file of JSON, plain or gzip-compressed"
+                    ) from None
+    except gzip.BadGzipFile:
+        raise UserError(f"{path}: not gzip-compressed, although its name ends in .gz; rename or compress it") from None
+    except (EOFError, zlib.error) as error:  # EOFError: the compressed stream stops before its end marker
+        raise UserError(
+            f"{path}:{number + 1}: the compressed data is {'cut short' if isinstance(error, EOFError) else 'corrupt'} "
+            f"after line {number} ({error}); compress the file again"
+        ) from None
+
+
+def _json_lines(lines: list[tuple[int, str]]) -> list[Row]:
     rows = []
-    for number, line in enumerate(content.splitlines(), start=1):
+    for number, line in lines:
         if not line.strip():
             continue
         try:
             rows.append(Row(f"line {number}", json.loads(line)))
         except json.JSONDecodeError as error:
-            rows.append(Row(f"line {number}", line, problem=f"not valid JSON ({error.msg} at column {error.colno})"))
+            problem = f"not valid JSON ({error.msg} at column {error.colno})"
+            rows.append(Row(f"line {number}", line.rstrip("\r\n"), problem=problem))
     return rows
 
 

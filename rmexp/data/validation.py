@@ -9,7 +9,9 @@ import math
 from collections import Counter
 from collections.abc import Callable, Mapping
 from string import Formatter
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator
 
 from rmexp.data.readers import Row
 from rmexp.errors import UserError
@@ -96,8 +98,29 @@ def fill_template(template: str, row: Mapping[str, Any]) -> str:
     given as [title, sentence, sentence, ...] read as one paragraph each. A list may be empty (a
     question for which retrieval found nothing); a string may not.
     """
-    names = {name for _, name, _, _ in Formatter().parse(template) if name}
-    return template.format_map({name: _render(field(row, name), name) for name in names})
+    return template.format_map({name: _render(field(row, name), name) for name in template_fields(template)})
+
+
+def template_fields(template: str) -> set[str]:
+    """The fields a prompt template names; a ValueError for one that str.format cannot fill from a row's fields."""
+    try:
+        names = {name for _, name, _, _ in Formatter().parse(template) if name is not None}
+    except ValueError as error:  # an unbalanced brace
+        raise ValueError(f"{template!r}: {error}; write {{field}} for a field and {{{{ or }}}} for a brace") from None
+    if unnamed := sorted(name for name in names if not name or name.isdigit() or any(c in name for c in ".[")):
+        raise ValueError(f"{template!r}: {{{unnamed[0]}}} names no field; write {{field}} with the field's name")
+    return names
+
+
+def _checked_template(template: str | None) -> str | None:
+    if template is not None:
+        template_fields(template)
+    return template
+
+
+# A format's prompt_template, checked when the format is built: a bad one fails once, naming the key, not
+# on every row of the file.
+PromptTemplate = Annotated[str | None, AfterValidator(_checked_template)]
 
 
 def _render(value: Any, name: str, separator: str = "\n\n") -> str:
@@ -114,7 +137,7 @@ def parse_rows(rows: list[Row], parse: Callable[[Any], Any], source: str, on_err
     `on_error="raise"` stops at the first bad row with the file, the line (or record index), the
     field and what was expected; `"skip"` drops bad rows and counts them by reason.
     """
-    records, dropped = [], Counter()
+    records, dropped, first_problem = [], Counter(), ""
     for row in rows:
         try:
             if row.problem is not None:
@@ -127,4 +150,11 @@ def parse_rows(rows: list[Row], parse: Callable[[Any], Any], source: str, on_err
                     "Fix the row, or set data.on_error=skip to drop bad rows and count them."
                 ) from None
             dropped[error.reason] += 1
+            first_problem = first_problem or f"{row.location}: {error}"
+    if dropped and not records:  # else the next message would be "0 prompts are too few to split"
+        reasons = ", ".join(f"{count} {reason}" for reason, count in dropped.most_common())
+        raise UserError(
+            f"{source}: data.on_error=skip dropped all {len(rows)} rows ({reasons}); the first, {first_problem}. "
+            "Check the file against data.format's field names."
+        )
     return records, dropped

@@ -5,26 +5,36 @@ can build from a config works (`llama` is a causal decoder read at the last toke
 encoder read at [CLS] or by mean pooling).
 """
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, validate_call
+from pydantic import ConfigDict, Field, validate_call
 from transformers import AutoConfig, AutoModel, PreTrainedTokenizerBase
 
+from rmexp.errors import UserError
 from rmexp.models.fine_tuning import reward_model_on
 from rmexp.models.reward_model import RewardModel
+
+# At least one of each, which transformers does not ask: with no layer the model reads the embedding of the
+# last token, the same end token in every sequence, and its reward is a constant.
+AtLeastOne = Annotated[int, Field(ge=1)]
 
 
 @validate_call(config=ConfigDict(arbitrary_types_allowed=True))
 def tiny_reward_model(
     tokenizer: PreTrainedTokenizerBase,
     architecture: Literal["llama", "bert"] = "llama",
-    hidden_size: int = 64,
-    num_layers: int = 2,
-    num_heads: int = 4,
-    max_positions: int = 512,
+    hidden_size: AtLeastOne = 64,
+    num_layers: AtLeastOne = 2,
+    num_heads: AtLeastOne = 4,
+    max_positions: AtLeastOne = 512,
     **options: Any,
 ) -> RewardModel:
     """`options`: pooling, the head and what trains (rmexp.models.fine_tuning.reward_model_on)."""
+    if hidden_size % num_heads:
+        raise UserError(
+            f"model.reward_model.hidden_size={hidden_size} with num_heads={num_heads}: "
+            "expected a hidden_size that num_heads divides, as each head takes hidden_size / num_heads"
+        )
     config = AutoConfig.for_model(
         architecture,
         vocab_size=len(tokenizer),

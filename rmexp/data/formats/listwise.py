@@ -15,6 +15,7 @@ from rmexp.data.validation import (
     IDENTICAL,
     NOT_A_PERMUTATION,
     WRONG_TYPE,
+    PromptTemplate,
     RowError,
     distinct,
     field,
@@ -51,7 +52,7 @@ class RankedFields(RowFormat):
     responses: str = "responses"
     ranking: str = "ranking"
     ranking_kind: Literal["order", "ranks"] = "order"
-    prompt_template: str | None = None
+    prompt_template: PromptTemplate = None
     record: ClassVar[type] = RankedResponses
 
     def parse(self, row: Mapping[str, Any], tokenizer: PreTrainedTokenizerBase | None = None) -> RankedResponses:
@@ -85,7 +86,7 @@ class PairLabelledLists(RowFormat):
     prompt: str = "prompt"
     responses: str | list[str] = "responses"
     labels: str = "preference"
-    prompt_template: str | None = None
+    prompt_template: PromptTemplate = None
     record: ClassVar[type] = ComparedResponses
 
     def parse(self, row: Mapping[str, Any], tokenizer: PreTrainedTokenizerBase | None = None) -> ComparedResponses:

@@ -11,7 +11,18 @@ from transformers import PreTrainedTokenizerBase
 from rmexp.data.formats.base import FORMAT_CONFIG, RowFormat
 from rmexp.data.formats.chat import ANSWER_CUE, conversation_pair
 from rmexp.data.records import PreferencePair
-from rmexp.data.validation import EMPTY, MISMATCH, OUT_OF_RANGE, RowError, distinct, field, nonempty_text, number, text
+from rmexp.data.validation import (
+    EMPTY,
+    MISMATCH,
+    OUT_OF_RANGE,
+    PromptTemplate,
+    RowError,
+    distinct,
+    field,
+    nonempty_text,
+    number,
+    text,
+)
 
 
 @dataclass(frozen=True, config=FORMAT_CONFIG)
@@ -27,7 +38,7 @@ class PairwiseFields(RowFormat):
     prompt: str = "prompt"
     chosen: str = "chosen"
     rejected: str = "rejected"
-    prompt_template: str | None = None
+    prompt_template: PromptTemplate = None
     margin: str | None = None
     chosen_score: str | None = None
     rejected_score: str | None = None

@@ -9,7 +9,7 @@ from transformers import PreTrainedTokenizerBase
 
 from rmexp.data.formats.base import FORMAT_CONFIG, RowFormat
 from rmexp.data.records import RatedResponse
-from rmexp.data.validation import MISSING, WRONG_TYPE, RowError, field, number, text
+from rmexp.data.validation import MISSING, WRONG_TYPE, PromptTemplate, RowError, field, number, text
 
 MEAN = "mean"
 
@@ -26,7 +26,7 @@ class RatedFields(RowFormat):
     response: str = "response"
     score: str = "score"
     aspect: str | None = None
-    prompt_template: str | None = None
+    prompt_template: PromptTemplate = None
     score_min: float | None = None
     score_max: float | None = None
     annotator: str | None = None
