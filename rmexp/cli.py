@@ -40,7 +40,7 @@ def main() -> None:
         sys.exit(2)
     module = importlib.import_module(COMMANDS[name][0])
     sys.argv = [f"rmexp-{name}", *sys.argv[2:]]
-    module.main()
+    getattr(module, "cli", module.main)()  # an installed command's own entry, where it has one
 
 
 if __name__ == "__main__":

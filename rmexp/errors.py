@@ -1,6 +1,7 @@
 """Mistakes a user can make, reported as one readable message instead of a traceback."""
 
 import errno
+import functools
 import sys
 from collections.abc import Callable
 from typing import TypeVar
@@ -74,3 +75,25 @@ def exit_on_user_error(job: Callable[..., Result], *args) -> Result:
             raise
         Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False)
         sys.exit(2)
+
+
+def composed_or_exit_2(hydra_main: Callable[[], Result]) -> Callable[[], Result]:
+    """The installed entry point: Hydra's main, where a command line that does not compose exits 2.
+
+    Hydra prints why (an unknown option with the available ones, a key the config lacks, a malformed
+    override) and exits 1, the code of a crash. Before any job has started nothing else exits that
+    way, so there it is the user's mistake, and exits as every other one does.
+    """
+
+    @functools.wraps(hydra_main)
+    def entry() -> Result:
+        try:
+            return hydra_main()
+        except SystemExit as stop:
+            from hydra.core.hydra_config import HydraConfig  # the config of a job that started
+
+            if stop.code == 1 and not HydraConfig.initialized():
+                raise SystemExit(2) from None
+            raise
+
+    return entry

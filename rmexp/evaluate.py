@@ -26,7 +26,7 @@ from torch.utils.data import DataLoader
 from rmexp import CONFIG_DIR
 from rmexp.config_checks import check_eval_config
 from rmexp.devices import resolve_device
-from rmexp.errors import UserError, exit_on_user_error
+from rmexp.errors import UserError, composed_or_exit_2, exit_on_user_error
 from rmexp.export import load_reward_model
 from rmexp.judged_data import with_the_runs_data
 from rmexp.loggers import quiet_console
@@ -121,5 +121,7 @@ def main(cfg: DictConfig) -> dict[str, Any]:
     return summary
 
 
+cli = composed_or_exit_2(main)  # the installed command (pyproject.toml)
+
 if __name__ == "__main__":
-    main()
+    cli()

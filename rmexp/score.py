@@ -33,7 +33,7 @@ from rmexp.data.padding import pad_sequences
 from rmexp.data.readers import numbered_lines
 from rmexp.data.validation import MISMATCH, RowError, field, nonempty_text
 from rmexp.devices import resolve_device
-from rmexp.errors import UserError, exit_on_user_error
+from rmexp.errors import UserError, composed_or_exit_2, exit_on_user_error
 from rmexp.export import load_reward_model
 
 EXPECTED_ROW = 'a JSON object with string fields "prompt" and "response", or a "messages" list ending in the assistant'
@@ -165,5 +165,7 @@ def main(cfg: DictConfig) -> None:
     Console().print(f"scored {count} rows: {output_path}")
 
 
+cli = composed_or_exit_2(main)  # the installed command (pyproject.toml)
+
 if __name__ == "__main__":
-    main()
+    cli()

@@ -38,7 +38,7 @@ from rmexp import CONFIG_DIR
 from rmexp.atomic_write import write_text_atomic
 from rmexp.config_checks import check_train_config
 from rmexp.devices import check_accelerator
-from rmexp.errors import TrainingDiverged, UserError, describe_user_error
+from rmexp.errors import TrainingDiverged, UserError, composed_or_exit_2, describe_user_error
 from rmexp.evaluate import report_split
 from rmexp.export import export_reward_model
 from rmexp.loggers import quiet_console
@@ -327,5 +327,7 @@ def user_mistake(error: Exception) -> RunStopped | None:
     return None if message is None else RunStopped("failed", message, 2)
 
 
+cli = composed_or_exit_2(main)  # the installed command (pyproject.toml)
+
 if __name__ == "__main__":
-    main()
+    cli()

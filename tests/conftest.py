@@ -76,3 +76,16 @@ def run_entry_point(name: str, args: list[str], capfd=None) -> tuple[int, str]:
 def folder_contents(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` and its bytes: equal before and after means nothing there changed."""
     return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+# A quick run: one epoch, no logger, no progress bar, no export.
+QUICK = ["logger=none", "trainer.max_epochs=1", "trainer.enable_progress_bar=false", "export=false"]
+
+
+@pytest.fixture(scope="session")
+def run_dir(tmp_path_factory) -> Path:
+    """One finished tiny run with its export, shared by the tests that need a trained model and leave it as it is."""
+    folder = tmp_path_factory.mktemp("run")
+    code, _ = run_entry_point("train", [*SMALL_LAB, *QUICK, "export=true", f"hydra.run.dir={folder}"])
+    assert code == 0
+    return folder

@@ -17,9 +17,7 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from .conftest import REPO_ROOT, SMALL_LAB, folder_contents, run_entry_point
-
-QUICK = ["logger=none", "trainer.max_epochs=1", "trainer.enable_progress_bar=false", "export=false"]
+from .conftest import QUICK, REPO_ROOT, SMALL_LAB, folder_contents, run_entry_point
 
 
 def write(path: Path, rows: list) -> Path:
@@ -31,15 +29,6 @@ def pairs(n: int = 30, **overrides) -> list[dict]:
     return [
         {"prompt": f"question {i}", "chosen": f"a good answer {i}", "rejected": "no", **overrides} for i in range(n)
     ]
-
-
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory) -> Path:
-    """One finished tiny run, for the cases that need a trained model."""
-    folder = tmp_path_factory.mktemp("run")
-    code, _ = run_entry_point("train", [*SMALL_LAB, *QUICK, "export=true", f"hydra.run.dir={folder}"])
-    assert code == 0
-    return folder
 
 
 @pytest.fixture

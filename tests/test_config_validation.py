@@ -7,12 +7,10 @@ import typing
 import pytest
 from lightning_fabric.connector import _PRECISION_INPUT
 
-import rmexp.bon.command
 from rmexp.config_checks import Precision
 from rmexp.train import RunStopped, train
 
-from .conftest import SMALL_LAB
-from .test_bad_inputs import ENTRY_POINTS, QUICK, run_dir, run_entry_point  # noqa: F401 (run_dir: the trained-run fixture)
+from .conftest import QUICK, SMALL_LAB, run_entry_point
 
 TRAIN_CASES = [
     ("lr not a number", ["optimizer.lr=abc"], "optimizer.lr='abc': expected a finite number > 0"),
@@ -98,7 +96,6 @@ def test_the_precisions_accepted_are_lightnings():
 
 
 def test_bon_refuses_a_bad_batch_size_before_training(tmp_path, capfd, monkeypatch):
-    monkeypatch.setitem(ENTRY_POINTS, "bon", rmexp.bon.command.main)
     args = [*SMALL_LAB, *QUICK, "bon.batch_size=0", f"hydra.run.dir={tmp_path}"]
     code, stderr = run_entry_point("bon", args, capfd)
     assert code == 2

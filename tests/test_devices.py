@@ -6,8 +6,8 @@ import torch
 from rmexp.devices import resolve_device
 from rmexp.errors import UserError
 
-from .conftest import SMALL_LAB, run_entry_point
-from .test_bad_inputs import QUICK, write
+from .conftest import QUICK, SMALL_LAB, run_entry_point
+from .test_bad_inputs import write
 
 no_gpu = pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA GPU")
 

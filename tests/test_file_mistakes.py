@@ -10,7 +10,8 @@ import pytest
 from rmexp.data.readers import numbered_lines, read_splits
 from rmexp.errors import UserError
 
-from .test_bad_inputs import QUICK, pairs, run_dir, run_entry_point, write  # noqa: F401 (run_dir: a fixture)
+from .conftest import QUICK, run_entry_point
+from .test_bad_inputs import pairs, write
 
 BINARY = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # a PNG image's first bytes: 0x89 is no UTF-8 start
 

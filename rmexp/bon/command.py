@@ -35,7 +35,7 @@ from rmexp.bon.plots import plot_over_optimisation, plot_pick_length
 from rmexp.config_checks import check_bon_config
 from rmexp.data.lab import SPLITS, generate
 from rmexp.devices import resolve_device
-from rmexp.errors import UserError, describe_user_error
+from rmexp.errors import UserError, composed_or_exit_2, describe_user_error
 from rmexp.export import load_reward_model
 from rmexp.judged_data import command_line_overrides, with_the_runs_data
 from rmexp.loggers import quiet_console
@@ -204,5 +204,7 @@ def main(cfg: DictConfig) -> dict[str, Any] | None:
     return summary
 
 
+cli = composed_or_exit_2(main)  # the installed command (pyproject.toml)
+
 if __name__ == "__main__":
-    main()
+    cli()
