@@ -6,11 +6,20 @@ from rmexp.metrics.correlation import pearson
 
 
 def reward_centering(rewards: Tensor) -> Tensor:
-    """mean(r)^2: pulls the batch's rewards towards zero mean (TRL's center_rewards_coefficient).
+    """mean(r)^2: pulls the batch's mean reward to zero (rmexp's own; any family, any batch of rewards).
 
     BT is blind to a shared offset, so without it rewards drift; PPO wants them near zero.
     """
     return rewards.mean() ** 2
+
+
+def pair_centering(chosen: Tensor, rejected: Tensor) -> Tensor:
+    """mean((r_chosen + r_rejected)^2): each pair's sum pulled to zero, TRL's `center_rewards_coefficient`.
+
+    Eisenstein et al. 2023 ("Helping or Herding?"), as TRL's RewardTrainer adds it: stronger than
+    `reward_centering`, which lets pairs sit anywhere as long as the batch averages zero.
+    """
+    return ((chosen + rejected) ** 2).mean()
 
 
 def reward_magnitude(rewards: Tensor) -> Tensor:

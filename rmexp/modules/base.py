@@ -16,7 +16,7 @@ from pytorch_lightning import LightningModule
 from torch import Tensor
 
 from rmexp.errors import TrainingDiverged, UserError
-from rmexp.losses.regularizers import length_decorrelation, reward_centering, reward_magnitude
+from rmexp.losses.regularizers import length_decorrelation, pair_centering, reward_centering, reward_magnitude
 from rmexp.models.reward_model import RewardModel
 from rmexp.modules.distributed import gather_split
 
@@ -37,16 +37,23 @@ class RewardModule(LightningModule):
         center_coef: float = 0.0,
         l2_coef: float = 0.0,
         length_decorrelation_coef: float = 0.0,
+        pair_center_coef: float = 0.0,
     ):
         super().__init__()
         coefficients = {
             "center_coef": center_coef,
             "l2_coef": l2_coef,
             "length_decorrelation_coef": length_decorrelation_coef,
+            "pair_center_coef": pair_center_coef,
         }
         for key, value in coefficients.items():
             if not isinstance(value, int | float) or value < 0:
                 raise UserError(f"loss.{key}={value!r}: expected a number >= 0")
+        if pair_center_coef and self.view != "pairwise":
+            raise UserError(
+                f"loss.pair_center_coef={pair_center_coef}: TRL's centering is over (chosen, rejected) pairs, which "
+                f"the {self.view} family does not train on; loss.center_coef centres any batch of rewards"
+            )
         self.model = model
         self.optimizer_factory = optimizer
         self.scheduler_factory = scheduler
@@ -97,6 +104,8 @@ class RewardModule(LightningModule):
             terms["center"] = (self.coefficients["center_coef"], reward_centering(rewards))
         if self.coefficients["l2_coef"]:
             terms["l2"] = (self.coefficients["l2_coef"], reward_magnitude(rewards))
+        if self.coefficients["pair_center_coef"]:  # the pairwise family's rewards: chosen rows, then rejected
+            terms["pair_center"] = (self.coefficients["pair_center_coef"], pair_centering(*rewards.chunk(2)))
         if self.coefficients["length_decorrelation_coef"]:
             terms["length_decorrelation"] = (
                 self.coefficients["length_decorrelation_coef"],
