@@ -26,8 +26,8 @@ class PreferencePair:
     chosen_gold: float = NO_GOLD
     rejected_gold: float = NO_GOLD
     margin: float = 0.0
-    probability: float = 1.0
     subset: str = ""
+    probability: float = 1.0
 
 
 @dataclass(frozen=True)
