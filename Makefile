@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 ARGS   ?=
 
-.PHONY: install train sweep test test-gpu lint format clean bench
+.PHONY: install train sweep test test-fast test-gpu lint format clean bench
 
 install: $(STAMP)
 
@@ -40,6 +40,10 @@ bench: $(BENCH_STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest $(ARGS)
+
+# the inner loop: everything but the end-to-end tests (CI runs them all, through `make test`)
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not e2e and not gpu" $(ARGS)
 
 # the GPU tier (tests/gpu): on a machine with CUDA; every test skips without one
 test-gpu: $(STAMP)

@@ -19,6 +19,8 @@ from omegaconf import OmegaConf
 
 from .conftest import QUICK, REPO_ROOT, SMALL_LAB, folder_contents, run_entry_point
 
+pytestmark = pytest.mark.e2e  # a whole command, a trained model or a process: make test-fast leaves it out
+
 
 def write(path: Path, rows: list) -> Path:
     path.write_text("".join(row if isinstance(row, str) else json.dumps(row) + "\n" for row in rows))

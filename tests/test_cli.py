@@ -3,7 +3,11 @@
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import REPO_ROOT
+
+pytestmark = pytest.mark.e2e  # a whole command, a trained model or a process: make test-fast leaves it out
 
 
 def rmexp(*args: str) -> subprocess.CompletedProcess:

@@ -16,6 +16,8 @@ from rmexp.train import build
 
 from .conftest import SHARED_DATA, SMALL_LAB
 
+pytestmark = pytest.mark.e2e  # a whole command, a trained model or a process: make test-fast leaves it out
+
 GROUPS = ("data", "model", "loss", "optimizer", "scheduler", "trainer", "logger", "callbacks", "paths", "experiment")
 
 

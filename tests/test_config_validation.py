@@ -12,6 +12,8 @@ from rmexp.train import RunStopped, train
 
 from .conftest import QUICK, SMALL_LAB, run_entry_point
 
+pytestmark = pytest.mark.e2e  # a whole command, a trained model or a process: make test-fast leaves it out
+
 TRAIN_CASES = [
     ("lr not a number", ["optimizer.lr=abc"], "optimizer.lr='abc': expected a finite number > 0"),
     ("negative lr", ["optimizer.lr=-1"], "optimizer.lr=-1: expected a finite number > 0"),

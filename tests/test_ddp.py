@@ -23,6 +23,8 @@ from rmexp.errors import describe_user_error
 
 from .conftest import REPO_ROOT, SMALL_LAB
 
+pytestmark = pytest.mark.e2e  # a whole command, a trained model or a process: make test-fast leaves it out
+
 
 class RecordShares(pl.Callback):
     """Writes rank<r>.json: this process's training and test indices and its test rewards."""

@@ -15,6 +15,8 @@ from rmexp.evaluate import evaluate
 from rmexp.evaluate import main as evaluate_main
 from rmexp.train import train
 
+pytestmark = pytest.mark.e2e  # a whole command, a trained model or a process: make test-fast leaves it out
+
 QUICK_LAB = [
     "data.lab.num_topics=2",
     "data.lab.vocab_size=60",

@@ -13,6 +13,8 @@ from rmexp.errors import UserError
 from .conftest import QUICK, run_entry_point
 from .test_bad_inputs import pairs, write
 
+pytestmark = pytest.mark.e2e  # a whole command, a trained model or a process: make test-fast leaves it out
+
 BINARY = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # a PNG image's first bytes: 0x89 is no UTF-8 start
 
 

@@ -11,6 +11,8 @@ from rmexp import CONFIG_DIR
 
 from .conftest import REPO_ROOT
 
+pytestmark = pytest.mark.e2e  # a whole command, a trained model or a process: make test-fast leaves it out
+
 MODULES = {"train": "rmexp.train", "eval": "rmexp.evaluate", "score": "rmexp.score", "bon": "rmexp.bon.command"}
 
 

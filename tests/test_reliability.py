@@ -17,6 +17,8 @@ from rmexp.train import RunStopped, train
 
 from .conftest import REPO_ROOT, SMALL_LAB, folder_contents, run_entry_point
 
+pytestmark = pytest.mark.e2e  # a whole command, a trained model or a process: make test-fast leaves it out
+
 # Small steps and enough of them that a signal lands inside an epoch, not after the run.
 SLOW_LAB = [
     "data.lab.num_topics=2",

@@ -16,6 +16,8 @@ from rmexp.score import score_file
 
 from .conftest import REPO_ROOT
 
+pytestmark = pytest.mark.e2e  # a whole command, a trained model or a process: make test-fast leaves it out
+
 ROWS = [
     {"prompt": "explain music", "response": "the song was loud and good", "id": 1},
     {"messages": [{"role": "user", "content": "review travel"}, {"role": "assistant", "content": "fine"}]},

@@ -22,6 +22,8 @@ from rmexp.run_folder import config_tree_targets, is_target, load_run_config, wa
 
 from .conftest import SMALL_LAB
 
+pytestmark = pytest.mark.e2e  # a whole command, a trained model or a process: make test-fast leaves it out
+
 CREATES_MARKER = "open({marker!r}, 'w').close()\n"
 
 

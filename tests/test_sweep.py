@@ -21,6 +21,8 @@ from rmexp import CONFIG_DIR
 
 from .conftest import REPO_ROOT
 
+pytestmark = pytest.mark.e2e  # a whole command, a trained model or a process: make test-fast leaves it out
+
 ABLATIONS = ["feedback_type", "length_bias", "reward_centering", "listwise_grouping", "margin"]
 
 

@@ -8,6 +8,8 @@ import pytest
 
 from .conftest import REPO_ROOT
 
+pytestmark = pytest.mark.e2e  # a whole command, a trained model or a process: make test-fast leaves it out
+
 # Two topics and a small vocabulary: enough signal to learn in a few seconds on two cores.
 QUICK_LAB = [
     "data.lab.num_topics=2",

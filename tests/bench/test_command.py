@@ -22,6 +22,8 @@ from rmexp.errors import UserError
 
 from .test_tables import SCORED, run
 
+pytestmark = pytest.mark.e2e  # a whole command, a trained model or a process: make test-fast leaves it out
+
 
 def compose_bench(*overrides: str):
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):

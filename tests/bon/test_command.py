@@ -22,6 +22,8 @@ from rmexp.errors import UserError
 
 from ..conftest import REPO_ROOT, SMALL_LAB
 
+pytestmark = pytest.mark.e2e  # a whole command, a trained model or a process: make test-fast leaves it out
+
 QUICK = ["bon.num_candidates=16", "logger=none"]
 QUICK_TRAINING = ["trainer.max_epochs=1", "trainer.enable_progress_bar=false", "callbacks.progress_bar=null",
                   "callbacks.model_summary=null"]  # fmt: skip

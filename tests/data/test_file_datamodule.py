@@ -19,6 +19,8 @@ from rmexp.train import build
 from ..conftest import SHARED_DATA
 from .conftest import write_jsonl
 
+pytestmark = pytest.mark.e2e  # a whole command, a trained model or a process: make test-fast leaves it out
+
 
 def pair_rows(num_prompts: int = 30) -> list[dict]:
     return [

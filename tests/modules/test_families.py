@@ -10,6 +10,8 @@ from rmexp.train import build, train
 
 from ..conftest import SMALL_LAB
 
+pytestmark = pytest.mark.e2e  # a whole command, a trained model or a process: make test-fast leaves it out
+
 # A lab the tiny model learns in a few seconds: two topics, a small vocabulary, short responses.
 QUICK = [
     "data.lab.num_topics=2",
