@@ -46,7 +46,16 @@ def smoke_sweep(tmp_path_factory):
     sweep_dir = tmp_path_factory.mktemp("multirun") / "sweep_smoke"
     result = multirun("experiment=sweep_smoke", f"hydra.sweep.dir={sweep_dir}")
     assert result.returncode == 0, result.stderr[-3000:]
+    (sweep_dir.parent / "stdout.txt").write_text(result.stdout)  # beside the sweep, not in it
     return sweep_dir
+
+
+def test_the_sweep_ends_with_its_count_and_the_compare_command(smoke_sweep):
+    last_lines = (smoke_sweep.parent / "stdout.txt").read_text().splitlines()[-2:]
+    assert last_lines == [
+        f"sweep: 4/4 completed (0 failed) in {smoke_sweep}",
+        f"compare them: rmexp-compare {smoke_sweep}",
+    ]
 
 
 def test_two_variants_by_two_seeds_give_four_completed_runs(smoke_sweep):
@@ -94,6 +103,7 @@ def test_failing_jobs_leave_a_summary_each_and_the_sweep_goes_on(tmp_path, capsy
     assert result.returncode == 0, result.stderr[-3000:]
     runs = summaries(sweep_dir)
     assert [run["status"] for run in runs.values()] == ["failed"] * 4  # 2 losses x 2 values
+    assert f"sweep: 0/4 completed (4 failed) in {sweep_dir}" in result.stdout
     assert "data.lab.beta_len: Input should be greater than or equal to 0 (got -2)" in runs["3"]["error"]
 
     from rmexp.compare.cli import main
