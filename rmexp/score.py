@@ -157,10 +157,15 @@ def score(cfg: DictConfig, input_path: Path, output_path: Path) -> int:
     return score_file(model, tokenizer, input_path, output_path, cfg.batch_size, cfg.max_length)
 
 
+def paths_of(cfg: DictConfig) -> tuple[Path, Path]:
+    """(input, output); a missing `input=` is the user's mistake (MissingMandatoryValue), named as such."""
+    input_path = Path(cfg.input)
+    return input_path, Path(cfg.output) if cfg.output else input_path.with_name(input_path.stem + ".scored.jsonl")
+
+
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="score")
 def main(cfg: DictConfig) -> None:
-    input_path = Path(cfg.input)
-    output_path = Path(cfg.output) if cfg.output else input_path.with_name(input_path.stem + ".scored.jsonl")
+    input_path, output_path = exit_on_user_error(paths_of, cfg)
     count = exit_on_user_error(score, cfg, input_path, output_path)
     Console().print(f"scored {count} rows: {output_path}")
 

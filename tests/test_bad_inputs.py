@@ -296,6 +296,12 @@ def eval_and_score_cases(run_dir: Path, tmp: Path) -> list[tuple[str, str, list[
         ),
         ("score: no model given", "score", [f"input={scored}"], "reward_model is required"),
         (
+            "score: no input given",
+            "score",
+            [f"reward_model={run_dir}"],
+            "input is required: give it on the command line",
+        ),
+        (
             "score: output folder missing",
             "score",
             [f"reward_model={run_dir}", f"input={scored}", f"output={tmp / 'nowhere' / 'out.jsonl'}"],
@@ -323,7 +329,7 @@ def eval_and_score_cases(run_dir: Path, tmp: Path) -> list[tuple[str, str, list[
     ]
 
 
-@pytest.mark.parametrize("case", range(20), ids=lambda case: f"case{case}")
+@pytest.mark.parametrize("case", range(21), ids=lambda case: f"case{case}")
 def test_eval_score_and_compare_mistakes(run_dir, tmp_path, capfd, case):
     label, entry_point, args, expected = eval_and_score_cases(run_dir, tmp_path)[case]
     hydra_dir = [f"hydra.run.dir={tmp_path / 'out'}"] if entry_point == "eval" else []

@@ -68,7 +68,6 @@ def test_length_controlled_accuracy_by_hand():
     # relative gaps |a - b| / max(a, b), pair by pair: 0, 0.1, 0.1 (matched), 0.2, 0.4, 0.7, and an undecided pair
     first_length = torch.tensor([10.0, 10.0, 9.0, 8.0, 6.0, 10.0, 4.0])
     second_length = torch.tensor([10.0, 9.0, 10.0, 10.0, 10.0, 3.0, 4.0])
-    # gaps:                        0    0.1   0.1   0.2   0.4   0.7   0 (but undecided)
     preference_gap = torch.tensor([1.0, 1.0, -1.0, 1.0, 1.0, -1.0, 0.0])
     reward_gap = torch.tensor([0.5, -0.5, -0.2, 0.1, -1.0, -3.0, 9.0])
     # right, wrong, right | right | wrong | right; the undecided pair is left out
