@@ -153,8 +153,14 @@ def report(rows: list[dict], output_dir: Path, logger: Logger | None, metrics: d
         writer.writeheader()
         writer.writerows(rows)
     plots = {
-        "over_optimisation": plot_over_optimisation({"": rows}, output_dir / "plots" / "bon_over_optimisation.png"),
-        "pick_length": plot_pick_length({"": rows}, output_dir / "plots" / "bon_pick_length.png"),
+        "over_optimisation": plot_over_optimisation(
+            {"": rows},
+            output_dir / "plots" / "bon_over_optimisation.png",
+            title="best-of-n: gold and proxy reward of the pick",
+        ),
+        "pick_length": plot_pick_length(
+            {"": rows}, output_dir / "plots" / "bon_pick_length.png", title="best-of-n: length of the pick"
+        ),  # fmt: skip
     }
     if logger is not None:
         logger.log_metrics(metrics)
