@@ -17,7 +17,7 @@ from typing import Any
 import hydra
 import torch
 from hydra.utils import instantiate
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 from pytorch_lightning import LightningDataModule
 from pytorch_lightning.loggers import Logger, WandbLogger
 from rich.console import Console
@@ -33,7 +33,7 @@ from rmexp.loggers import quiet_console
 from rmexp.metrics.pairwise import subset_accuracy
 from rmexp.modules.base import RewardModule
 from rmexp.plots import plot_reliability_diagram, plot_reward_against_length
-from rmexp.summary import print_results_table, write_json_atomic
+from rmexp.summary import print_results_table, write_config, write_json_atomic
 
 SPLITS = ("train", "val", "test")
 
@@ -114,7 +114,7 @@ def main(cfg: DictConfig) -> dict[str, Any]:
     quiet_console()
     output_dir = Path(cfg.paths.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    exit_on_user_error(write_config, output_dir, cfg)  # a folder that refuses it: one line, not a traceback
     summary = exit_on_user_error(evaluate, cfg, output_dir)
     print_results_table(summary["metrics"], splits=(cfg.split,))
     Console().print(f"report: {output_dir}")

@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from omegaconf import DictConfig, OmegaConf
 from rich.console import Console
 from rich.table import Table
 
@@ -33,6 +34,11 @@ TABLE_METRICS = {
     "reward_std": "reward std",
     "margin_mean": "margin mean",
 }
+
+
+def write_config(output_dir: Path, cfg: DictConfig) -> None:
+    """The command's resolved config as `<output_dir>/config.yaml`, written whole or not at all."""
+    write_text_atomic(output_dir / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
 
 
 def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:

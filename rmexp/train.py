@@ -35,7 +35,6 @@ from rich.console import Console
 from rich.markup import escape
 
 from rmexp import CONFIG_DIR
-from rmexp.atomic_write import write_text_atomic
 from rmexp.config_checks import check_train_config
 from rmexp.devices import check_accelerator
 from rmexp.errors import TrainingDiverged, UserError, composed_or_exit_2, describe_user_error
@@ -43,7 +42,7 @@ from rmexp.evaluate import report_split
 from rmexp.export import export_reward_model
 from rmexp.loggers import quiet_console
 from rmexp.resume import MovedRunFolder, previous_summary, resumed_config
-from rmexp.summary import print_results_table, write_json_atomic
+from rmexp.summary import print_results_table, write_config, write_json_atomic
 
 log = logging.getLogger(__name__)
 WANDB_ID_FILE = "wandb_run_id"
@@ -210,7 +209,7 @@ def task_overrides() -> list[str]:
 
 def start_record(cfg: DictConfig, output_dir: Path, summary: dict[str, Any]) -> bool:
     """Write the run's config and its `running` summary: as a run starts, or once a resume's config proved sound."""
-    write_text_atomic(output_dir / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
+    write_config(output_dir, cfg)
     write_json_atomic(output_dir / "summary.json", summary)
     return True
 

@@ -352,3 +352,15 @@ def test_the_installed_scripts_show_no_traceback(tmp_path, script, args, expecte
     assert result.returncode == 2
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["eval", "bon"])
+def test_a_report_folder_that_refuses_writes_names_the_file(run_dir, tmp_path, capfd, refuse_writes_in, command):
+    report = tmp_path / "report"
+    report.mkdir()
+    refuse_writes_in(report)
+    args = [f"reward_model={run_dir}", *SMALL_LAB, f"hydra.run.dir={report}"]
+    code, stderr = run_entry_point(command, args, capfd)
+    assert code == 2
+    assert f"{report / 'config.yaml'}: Permission denied" in stderr, stderr[-1500:]
+    assert "Traceback" not in stderr

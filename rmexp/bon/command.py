@@ -40,7 +40,7 @@ from rmexp.export import load_reward_model
 from rmexp.judged_data import command_line_overrides, with_the_runs_data
 from rmexp.loggers import quiet_console
 from rmexp.score import reward_texts
-from rmexp.summary import print_results_table, write_json_atomic
+from rmexp.summary import print_results_table, write_config, write_json_atomic
 from rmexp.train import RunStopped, train
 
 
@@ -190,8 +190,8 @@ def main(cfg: DictConfig) -> dict[str, Any] | None:
     quiet_console()
     output_dir = Path(cfg.paths.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
     try:
+        write_config(output_dir, cfg)
         summary = best_of_n(cfg, output_dir)
     except Exception as error:
         message = str(error) if isinstance(error, RunStopped) else describe_user_error(error)
