@@ -25,6 +25,7 @@ from torch.utils.data import DataLoader
 
 from rmexp import CONFIG_DIR
 from rmexp.config_checks import check_eval_config
+from rmexp.data.splits import SPLITS
 from rmexp.devices import resolve_device
 from rmexp.errors import UserError, composed_or_exit_2, exit_on_user_error
 from rmexp.export import load_reward_model
@@ -34,8 +35,6 @@ from rmexp.metrics.pairwise import subset_accuracy
 from rmexp.modules.base import RewardModule
 from rmexp.plots import plot_reliability_diagram, plot_reward_against_length
 from rmexp.summary import print_results_table, write_config, write_json_atomic
-
-SPLITS = ("train", "val", "test")
 
 
 @torch.no_grad()

@@ -97,8 +97,7 @@ def build(cfg: DictConfig) -> tuple[pl.LightningModule, pl.LightningDataModule]:
         scheduler=instantiate(cfg.scheduler) if cfg.get("scheduler") else None,
     )
     # data grouped by length groups a model that packs each prompt's responses by the packed width
-    packing = {"shared_prefix": model.share_prefix} if "group_by_length" in cfg.data else {}
-    datamodule = instantiate(cfg.data, tokenizer=tokenizer, view=module.view, **packing)
+    datamodule = instantiate(cfg.data, tokenizer=tokenizer, view=module.view, shared_prefix=model.share_prefix)
     return module, datamodule
 
 

@@ -1,45 +1,14 @@
 """The preference pairs of each split as text, from any pairwise datamodule, for both systems of the bench.
 
 rmexp trains from its own datamodule; TRL's RewardTrainer needs the same pairs as rows, and both
-score the same held-out pairs. The records are read through the datamodule's own steps (the lab's
-generator; a file's reader, format, split by prompt and conversion), so the splits are the ones
-rmexp trains and tests on.
+score the same held-out pairs. Both read the datamodule's own `split_records("pairwise")`, so the
+splits are the ones rmexp trains and tests on.
 """
 
-from functools import partial
-
-from pytorch_lightning import LightningDataModule
 from torch import Tensor
 from transformers import PreTrainedTokenizerBase
 
-from rmexp.data.conversions import to_view
-from rmexp.data.file_datamodule import FileDataModule
-from rmexp.data.lab import SPLITS, generate
-from rmexp.data.lab_datamodule import LabDataModule, lab_records
-from rmexp.data.readers import read_splits
 from rmexp.data.records import PreferencePair
-from rmexp.data.splits import assign_splits
-from rmexp.data.validation import parse_rows
-
-
-def split_pairs(datamodule: LightningDataModule) -> dict[str, list[PreferencePair]]:
-    """train, val and test pairs exactly as the datamodule splits them."""
-    if isinstance(datamodule, LabDataModule):
-        lab = generate(datamodule.spec)
-        return {split: lab_records(lab, split, "pairwise", datamodule.pairs_from) for split in SPLITS}
-    if isinstance(datamodule, FileDataModule):
-        source = str(datamodule.path)
-        parse = partial(datamodule.format.parse, tokenizer=datamodule.tokenizer)
-        parsed = {
-            name: parse_rows(rows, parse, source, datamodule.on_error)[0]
-            for name, rows in read_splits(datamodule.path, datamodule.cache_dir).items()
-        }
-        native, _ = assign_splits(
-            parsed, datamodule.val_fraction, datamodule.test_fraction, datamodule.split_seed, source
-        )
-        record = datamodule.format.record
-        return {split: to_view(record, native[split], "pairwise", datamodule.min_score_gap)[0] for split in SPLITS}
-    raise TypeError(f"the bench reads pairs from the lab or a data file, not {type(datamodule).__name__}")
 
 
 def as_one_text(prompt: str, response: str) -> str:

@@ -18,7 +18,7 @@ from transformers import PreTrainedTokenizerBase
 
 from rmexp.bench.case_config import CaseRun, case_config
 from rmexp.bench.flops import non_embedding_parameters
-from rmexp.bench.pairs import held_out_result, split_pairs
+from rmexp.bench.pairs import held_out_result
 from rmexp.bench.timing import StepClock, device_time
 from rmexp.data.records import PreferencePair
 from rmexp.models.shared_prefix import packed_widths
@@ -75,7 +75,7 @@ def train_and_score(run: CaseRun) -> dict[str, Any]:
     result["train_pairs"] = len(datamodule.datasets["train"])
     if run.score:
         torch.use_deterministic_algorithms(False)  # the trainer's setting; rmexp score runs without it
-        test_pairs = split_pairs(datamodule)["test"][: run.score_pairs]
+        test_pairs = datamodule.split_records("pairwise")["test"][: run.score_pairs]
         model = module.model.to(run.device).eval()
         result |= score_held_out(model, datamodule.tokenizer, test_pairs, run.max_length, run.score_batch_size)
     return result

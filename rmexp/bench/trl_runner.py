@@ -28,7 +28,7 @@ from transformers import (
 
 from rmexp.bench.case_config import CaseRun, case_config
 from rmexp.bench.flops import non_embedding_parameters
-from rmexp.bench.pairs import as_one_text, held_out_result, kept_by_trl, one_text_ids, split_pairs
+from rmexp.bench.pairs import as_one_text, held_out_result, kept_by_trl, one_text_ids
 from rmexp.bench.timing import StepClock, device_time
 from rmexp.errors import UserError
 
@@ -79,7 +79,7 @@ def train_and_score(run: CaseRun, disable_dropout: bool = False) -> dict[str, An
     with tempfile.TemporaryDirectory() as output_dir:
         cfg = case_config(run, output_dir)
         tokenizer = instantiate(cfg.model.tokenizer)
-        pairs = split_pairs(instantiate(cfg.data, tokenizer=tokenizer, view="pairwise"))
+        pairs = instantiate(cfg.data, tokenizer=tokenizer, view="pairwise").split_records("pairwise")
         set_seed(run.seed)
         model = sequence_classifier(cfg, tokenizer)
 
@@ -153,6 +153,6 @@ def kept_pairs(run: CaseRun, max_lengths: list[int]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as output_dir:
         cfg = case_config(run, output_dir)
     tokenizer = instantiate(cfg.model.tokenizer)
-    pairs = split_pairs(instantiate(cfg.data, tokenizer=tokenizer, view="pairwise"))["train"]
+    pairs = instantiate(cfg.data, tokenizer=tokenizer, view="pairwise").split_records("pairwise")["train"]
     ids = one_text_ids(tokenizer, pairs)
     return {"train_pairs": len(pairs), "kept": {str(length): kept_by_trl(ids, length) for length in max_lengths}}

@@ -33,7 +33,8 @@ from rmexp import CONFIG_DIR
 from rmexp.bon.curve import COLUMNS, best_of_n_curve, headline, powers_of_two
 from rmexp.bon.plots import plot_over_optimisation, plot_pick_length
 from rmexp.config_checks import check_bon_config
-from rmexp.data.lab import SPLITS, generate
+from rmexp.data.lab import generate
+from rmexp.data.splits import SPLITS
 from rmexp.devices import resolve_device
 from rmexp.errors import UserError, composed_or_exit_2, describe_user_error
 from rmexp.export import load_reward_model

@@ -15,35 +15,31 @@ from typing import Annotated, Any
 
 import numpy as np
 from pydantic import ConfigDict, Field, validate_call
-from pytorch_lightning import LightningDataModule
-from torch.utils.data import DataLoader
 from transformers import PreTrainedTokenizerBase
 
 from rmexp.data import cache
 from rmexp.data.conversions import check_view, conversion_name, to_view
+from rmexp.data.datamodule import RewardDataModule
 from rmexp.data.encoding import MaxLength
 from rmexp.data.formats.base import RowFormat
-from rmexp.data.length_batching import LengthGroupedSampler, data_loader, padding_fraction
+from rmexp.data.length_batching import LengthGroupedSampler, padding_fraction
 from rmexp.data.readers import read_splits
 from rmexp.data.report import length_percentiles, print_report
 from rmexp.data.splits import SPLITS, assign_splits
-from rmexp.data.token_lengths import ExampleLengths, measure
 from rmexp.data.validation import OnError, parse_rows
-from rmexp.data.views import View, make_dataset
+from rmexp.data.views import View
 from rmexp.errors import UserError
 
 Fraction = Annotated[float, Field(ge=0, lt=1)]
 PositiveInt = Annotated[int, Field(gt=0)]
 
 
-class FileDataModule(LightningDataModule):
+class FileDataModule(RewardDataModule):
     """A JSON Lines, JSON, Parquet, CSV file or a datasets folder, parsed by `format`.
 
     `view` comes from the loss (train.py passes `module.view`); data that cannot feed it fails here,
     at configuration time, naming the losses that fit. `split_seed` is apart from `seed` (which only
     shuffles batches), so the runs of a seed sweep share one test set and one cache entry.
-    `shared_prefix` (train.py passes the model's): batches are grouped by the width of a pair packed
-    into one row, which is what a model that shares the prompt pays for, not by its longer sequence.
     """
 
     @validate_call(config=ConfigDict(arbitrary_types_allowed=True))
@@ -67,25 +63,17 @@ class FileDataModule(LightningDataModule):
         seed: int = 0,
         cache_dir: str | None = None,
     ):
-        super().__init__()
         if path is None:
             raise UserError("data.path is not set: give the data file or folder, e.g. data.path=my_pairs.jsonl")
         if val_fraction + test_fraction >= 1:
             raise UserError("data.val_fraction + data.test_fraction must leave a training split (sum < 1)")
         check_view(format.record, view, path)
-        self.path, self.format, self.tokenizer, self.view = Path(path), format, tokenizer, view
+        super().__init__(
+            tokenizer, view, batch_size, eval_batch_size, max_length, group_by_length, shared_prefix, num_workers, seed
+        )
+        self.path, self.format, self.cache_dir = Path(path), format, cache_dir
         self.on_error, self.min_score_gap = on_error, min_score_gap
         self.val_fraction, self.test_fraction, self.split_seed = val_fraction, test_fraction, split_seed
-        self.batch_size, self.eval_batch_size, self.max_length = batch_size, eval_batch_size, max_length
-        self.group_by_length, self.num_workers, self.seed, self.cache_dir = (
-            group_by_length,
-            num_workers,
-            seed,
-            cache_dir,
-        )
-        self.shared_prefix = shared_prefix
-        self.datasets: dict = {}
-        self.lengths: dict[str, list[ExampleLengths]] = {}
         self.report: dict[str, Any] = {}
 
     def cache_config(self) -> dict[str, Any]:
@@ -120,8 +108,8 @@ class FileDataModule(LightningDataModule):
         if self.trainer is not None and self.trainer.logger is not None:
             self.trainer.logger.log_hyperparams({"data_report": self.report})
 
-    def build(self) -> dict[str, Any]:
-        """Read, check, split, convert and tokenize: the part worth caching, and its report."""
+    def native_splits(self) -> tuple[dict[str, list], dict[str, Any]]:
+        """Read, check and split by prompt: each split's records in the file's own shape, and the report's part."""
         source = str(self.path)
         own_splits = read_splits(self.path, self.cache_dir)
         parse = partial(self.format.parse, tokenizer=self.tokenizer)
@@ -130,32 +118,46 @@ class FileDataModule(LightningDataModule):
             parsed[name], dropped_here = parse_rows(rows, parse, source, self.on_error)
             dropped += dropped_here
         native, origin = assign_splits(parsed, self.val_fraction, self.test_fraction, self.split_seed, source)
-        examples, left_out = {}, Counter()
-        for split in SPLITS:
-            examples[split], left_out_here = to_view(self.format.record, native[split], self.view, self.min_score_gap)
-            left_out += left_out_here
-            if not examples[split]:
-                raise UserError(f"{source}: the {split} split has no {self.view} examples after conversion")
-        if self.view == "listwise":
-            sizes = {len(record.responses) for split in SPLITS for record in examples[split]}
-            if len(sizes) > 1:
-                raise UserError(f"{source}: the listwise view needs lists of one size; this data has {sorted(sizes)}")
-        lengths = {split: measure(examples[split], self.tokenizer) for split in SPLITS}
-        datasets = {
-            split: make_dataset(self.view, examples[split], self.tokenizer, self.max_length) for split in SPLITS
-        }
-        every = [example for split in SPLITS for example in lengths[split]]
-        truncated = sum(example.truncated(self.max_length) for example in every)
-        report = {
-            "source": source,
-            "format": type(self.format).__name__,
+        return native, {
             "rows_read": sum(len(rows) for rows in own_splits.values()),
             "rows_kept": sum(len(records) for records in parsed.values()),
             "dropped_by_reason": dict(dropped.most_common()),
+            "splits": origin,
+        }
+
+    def converted(self, native: dict[str, list], view: View) -> tuple[dict[str, list], Counter]:
+        """Each split's records in `view`'s shape, and how many the conversion left out, by reason."""
+        source = str(self.path)
+        examples, left_out = {}, Counter()
+        for split in SPLITS:
+            examples[split], left_out_here = to_view(self.format.record, native[split], view, self.min_score_gap)
+            left_out += left_out_here
+            if not examples[split]:
+                raise UserError(f"{source}: the {split} split has no {view} examples after conversion")
+        if view == "listwise":
+            sizes = {len(record.responses) for split in SPLITS for record in examples[split]}
+            if len(sizes) > 1:
+                raise UserError(f"{source}: the listwise view needs lists of one size; this data has {sorted(sizes)}")
+        return examples, left_out
+
+    def split_records(self, view: View) -> dict[str, list]:
+        return self.converted(self.native_splits()[0], view)[0]
+
+    def build(self) -> dict[str, Any]:
+        """Read, check, split, convert and tokenize: the part worth caching, and its report."""
+        native, read_report = self.native_splits()
+        examples, left_out = self.converted(native, self.view)
+        built = self.tokenized(examples)
+        every = [example for split in SPLITS for example in built["lengths"][split]]
+        truncated = sum(example.truncated(self.max_length) for example in every)
+        report = {
+            "source": str(self.path),
+            "format": type(self.format).__name__,
+            **{key: read_report[key] for key in ("rows_read", "rows_kept", "dropped_by_reason")},
             "view": self.view,
             "conversion": conversion_name(self.format.record, self.view),
             **{name: left_out[name] for name in ("ties", "below_min_gap") if name in left_out},
-            "splits": origin,
+            "splits": read_report["splits"],
             "prompts": {split: len({record.prompt for record in native[split]}) for split in SPLITS},
             "examples": {split: len(examples[split]) for split in SPLITS},
             "sequence_tokens": length_percentiles([length for example in every for length in example.full]),
@@ -164,37 +166,14 @@ class FileDataModule(LightningDataModule):
             "truncated_examples": truncated,
             "truncated_fraction": truncated / len(every),
         }
-        return {"datasets": datasets, "lengths": lengths, "report": report}
+        return {**built, "report": report}
 
     def padding_report(self) -> dict[str, float]:
         """Padding in the training batches of one epoch, grouped by length and in random order."""
         lengths = [example.padded_to(self.max_length) for example in self.lengths["train"]]
-        grouped = list(LengthGroupedSampler(self._longest("train"), self.batch_size, shuffle=True, seed=self.seed))
+        grouped = list(LengthGroupedSampler(self.longest("train"), self.batch_size, shuffle=True, seed=self.seed))
         shuffled = np.random.default_rng(self.seed).permutation(len(lengths))
         return {
             "length_grouped": padding_fraction(grouped, self.batch_size, lengths),
             "random": padding_fraction(shuffled, self.batch_size, lengths),
         }
-
-    def _longest(self, split: str) -> list[int]:
-        """Each example's longest sequence after truncation: what its batch is padded to."""
-        return [max(example.padded_to(self.max_length)) for example in self.lengths[split]]
-
-    def _batch_lengths(self, split: str) -> list[int]:
-        """What each example's batch pays for: its packed row's width, or its longest sequence."""
-        if self.shared_prefix and hasattr(self.datasets[split], "packed_lengths"):
-            return self.datasets[split].packed_lengths()
-        return self._longest(split)
-
-    def _loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
-        lengths = self._batch_lengths(split) if self.group_by_length else None
-        return data_loader(self.datasets[split], batch_size, shuffle, self.num_workers, lengths, self.seed)
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", self.batch_size, shuffle=True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("val", self.eval_batch_size, shuffle=False)
-
-    def test_dataloader(self) -> DataLoader:
-        return self._loader("test", self.eval_batch_size, shuffle=False)

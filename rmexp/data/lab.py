@@ -22,6 +22,8 @@ import numpy as np
 from pydantic import Field, model_validator
 from pydantic.dataclasses import dataclass as validated_dataclass
 
+from rmexp.data.splits import SPLITS
+
 PositiveInt = Annotated[int, Field(gt=0)]
 NonNegativeFloat = Annotated[float, Field(ge=0)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
@@ -31,7 +33,6 @@ TOPICS = (
     "law", "art", "nature", "technology", "education", "politics", "fashion", "film",
 )  # fmt: skip
 INSTRUCTIONS = ("explain", "describe", "discuss", "summarize", "review", "outline", "compare", "analyze")
-SPLITS = ("train", "val", "test")
 
 
 # allow_inf_nan off: an infinite knob (beta_len=inf) makes every utility NaN, which shows up only as a

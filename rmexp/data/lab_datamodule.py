@@ -4,16 +4,15 @@ from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import ConfigDict, Field, validate_call
-from pytorch_lightning import LightningDataModule
-from torch.utils.data import DataLoader
 from transformers import PreTrainedTokenizerBase
 
 from rmexp.data.conversions import rankings_to_pairs, ratings_to_pairs
+from rmexp.data.datamodule import RewardDataModule
 from rmexp.data.encoding import MaxLength
-from rmexp.data.lab import SPLITS, LabData, LabSpec, generate
-from rmexp.data.length_batching import data_loader
+from rmexp.data.lab import LabData, LabSpec, generate
 from rmexp.data.records import PreferencePair, RankedResponses, RatedResponse
-from rmexp.data.views import View, make_dataset
+from rmexp.data.splits import SPLITS
+from rmexp.data.views import View
 
 # Where the pairwise view's train and val pairs come from: the lab's labelled pairs, every pair of
 # its ranked lists (the pairs a listwise loss sees, one by one), or every two rated responses to one
@@ -81,7 +80,9 @@ def lab_rankings(lab: LabData, split: str) -> list[RankedResponses]:
     ]
 
 
-class LabDataModule(LightningDataModule):
+class LabDataModule(RewardDataModule):
+    """The lab, drawn once from its spec; the run's seed (the lab's, unless set apart) orders the batches."""
+
     @validate_call(config=ConfigDict(arbitrary_types_allowed=True))
     def __init__(
         self,
@@ -91,35 +92,17 @@ class LabDataModule(LightningDataModule):
         batch_size: Annotated[int, Field(gt=0)] = 32,
         eval_batch_size: Annotated[int, Field(gt=0)] = 128,
         max_length: MaxLength = 128,
+        group_by_length: bool = False,
+        shared_prefix: bool = False,
         num_workers: Annotated[int, Field(ge=0)] = 0,
         pairs_from: PairSource = "labels",
     ):
-        super().__init__()
-        self.spec, self.tokenizer, self.view, self.pairs_from = lab, tokenizer, view, pairs_from
-        self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
-        self.max_length, self.num_workers = max_length, num_workers
-        self.datasets: dict = {}
+        super().__init__(
+            tokenizer, view, batch_size, eval_batch_size, max_length, group_by_length, shared_prefix, num_workers,
+            seed=lab.seed,
+        )  # fmt: skip
+        self.spec, self.pairs_from = lab, pairs_from
 
-    def setup(self, stage: str | None = None) -> None:
-        if self.datasets:
-            return
+    def split_records(self, view: View) -> dict[str, list]:
         lab = generate(self.spec)
-        self.datasets = {
-            split: make_dataset(
-                self.view, lab_records(lab, split, self.view, self.pairs_from), self.tokenizer, self.max_length
-            )
-            for split in SPLITS
-        }
-
-    def _loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
-        # the run's seed (the lab's is the run's unless set apart) orders the batches, epoch by epoch
-        return data_loader(self.datasets[split], batch_size, shuffle, self.num_workers, seed=self.spec.seed)
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", self.batch_size, shuffle=True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("val", self.eval_batch_size, shuffle=False)
-
-    def test_dataloader(self) -> DataLoader:
-        return self._loader("test", self.eval_batch_size, shuffle=False)
+        return {split: lab_records(lab, split, view, self.pairs_from) for split in SPLITS}

@@ -2,7 +2,7 @@ import pytest
 import torch
 from hydra.utils import instantiate
 
-from rmexp.bench.pairs import as_one_text, held_out_result, kept_by_trl, one_text_ids, split_pairs
+from rmexp.bench.pairs import as_one_text, held_out_result, kept_by_trl, one_text_ids
 from tests.conftest import SMALL_LAB
 from tests.data.conftest import write_jsonl
 
@@ -19,7 +19,7 @@ def test_the_lab_pairs_are_the_ones_rmexp_trains_and_tests_on(compose_train):
     tokenizer = instantiate(cfg.model.tokenizer)
     datamodule = instantiate(cfg.data, tokenizer=tokenizer, view="pairwise")
     datamodule.setup()
-    pairs = split_pairs(datamodule)
+    pairs = datamodule.split_records("pairwise")
     assert {split: len(records) for split, records in pairs.items()} == {
         split: len(dataset) for split, dataset in datamodule.datasets.items()
     }
@@ -34,7 +34,7 @@ def test_a_files_pairs_are_split_as_rmexp_splits_them(compose_train, tmp_path):
     cfg = compose_train("data=jsonl", f"data.path={path}", "data.cache_dir=null")
     datamodule = instantiate(cfg.data, tokenizer=instantiate(cfg.model.tokenizer), view="pairwise")
     datamodule.setup()
-    pairs = split_pairs(datamodule)
+    pairs = datamodule.split_records("pairwise")
     assert {split: len(records) for split, records in pairs.items()} == {
         split: len(dataset) for split, dataset in datamodule.datasets.items()
     }

@@ -17,7 +17,8 @@ from omegaconf import OmegaConf
 from rmexp import CONFIG_DIR
 from rmexp.bon.candidates import LabResponseGenerator
 from rmexp.bon.command import best_of_n
-from rmexp.data.lab import SPLITS, LabSpec, generate
+from rmexp.data.lab import LabSpec, generate
+from rmexp.data.splits import SPLITS
 from rmexp.errors import UserError
 
 from ..conftest import REPO_ROOT, SMALL_LAB

@@ -7,7 +7,7 @@ from typing import get_args
 import pytest
 import torch
 
-import rmexp.data.file_datamodule as file_datamodule
+import rmexp.data.datamodule as datamodule_base
 from rmexp.data.file_datamodule import FileDataModule
 from rmexp.data.formats.listwise import PairLabelledLists
 from rmexp.data.formats.pairwise import PairwiseFields
@@ -61,7 +61,7 @@ def test_a_second_run_hits_the_tokenization_cache_and_a_changed_config_misses(tm
     def no_tokenizing(*args, **kwargs):
         raise AssertionError("tokenized again despite the cache")
 
-    monkeypatch.setattr(file_datamodule, "make_dataset", no_tokenizing)
+    monkeypatch.setattr(datamodule_base, "make_dataset", no_tokenizing)
     second = datamodule(path, word_tokenizer, tmp_path / "cache", batch_size=8, seed=5)  # batching is not data
     second.setup()
     assert second.report["cache"].startswith("hit")
@@ -177,8 +177,8 @@ def test_a_model_that_shares_the_prompt_gets_batches_grouped_by_packed_width(tmp
     data = datamodule(path, word_tokenizer, tmp_path / "cache", shared_prefix=True, max_length=64)
     data.setup("fit")
     train = data.datasets["train"]
-    widths = data._batch_lengths("train")
-    assert widths == train.packed_lengths() != data._longest("train")
+    widths = data.batch_lengths("train")
+    assert widths == train.packed_lengths() != data.longest("train")
     item = train[0]  # the prompt once: the longer sequence plus the other answer's own tokens and closing token
     assert widths[0] == len(item["chosen_ids"]) + len(item["rejected_ids"]) - (
         next(i for i, (c, r) in enumerate(zip(item["chosen_ids"], item["rejected_ids"], strict=False)) if c != r)

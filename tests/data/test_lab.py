@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from rmexp.data.lab import SPLITS, LabSpec, generate, gold_reward
+from rmexp.data.lab import LabSpec, generate, gold_reward
+from rmexp.data.splits import SPLITS
 
 SMALL = {"num_prompts": 400, "vocab_size": 100}
 
