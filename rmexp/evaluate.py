@@ -49,12 +49,20 @@ def collect_outputs(module: RewardModule, dataloader: DataLoader) -> dict[str, t
 
 
 def report_split(
-    module: RewardModule, dataloader: DataLoader, split: str, output_dir: Path, logger: Logger | None = None
+    module: RewardModule,
+    outputs: dict[str, torch.Tensor],
+    split: str,
+    output_dir: Path,
+    logger: Logger | None = None,
+    subset_names: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Metrics of one split, its plots in `output_dir/plots`, and the same in W&B where a logger is given."""
-    outputs = collect_outputs(module, dataloader)
+    """Metrics of one split's outputs, its plots in `output_dir/plots`, and the same in W&B where a logger is given.
+
+    `outputs` are the family's evaluation outputs over the whole split: those a test epoch gathered
+    (`RewardModule.split_outputs`), or `collect_outputs` for a model evaluated outside training.
+    """
     metrics = {f"{split}/{name}": float(value) for name, value in module.evaluation_metrics(outputs).items()}
-    if subset_names := getattr(dataloader.dataset, "subset_names", None):
+    if subset_names:
         by_subset = subset_accuracy(outputs["chosen"], outputs["rejected"], outputs["subset"], subset_names)
         metrics |= {f"{split}/{name}": float(value) for name, value in by_subset.items()}
     table = module.response_table(outputs)
@@ -92,7 +100,8 @@ def evaluate(cfg: DictConfig, output_dir: Path, overrides: list[str] | None = No
     datamodule.setup("test" if cfg.split == "test" else "fit")
     dataloader = getattr(datamodule, f"{cfg.split}_dataloader")()
     logger = instantiate(cfg.logger) if cfg.get("logger") else None
-    report = report_split(module, dataloader, cfg.split, output_dir, logger)
+    subset_names = getattr(dataloader.dataset, "subset_names", None)
+    report = report_split(module, collect_outputs(module, dataloader), cfg.split, output_dir, logger, subset_names)
     summary = {
         "status": "completed",
         "reward_model": str(cfg.reward_model),

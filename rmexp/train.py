@@ -266,7 +266,8 @@ def after_training(
     The checkpoint and summary.json are already on disk; a failure here is listed in the summary
     under `after_training_errors` and shown in the terminal, never raised.
     """
-    steps = {"report": lambda: report_split(module, datamodule.test_dataloader(), "test", output_dir, logger)["plots"]}
+    # the test epoch's own outputs: the plots show the rewards the test metrics came from, scored once
+    steps = {"report": lambda: report_split(module, module.split_outputs["test"], "test", output_dir, logger)["plots"]}
     if cfg.get("export", True):
         steps["export"] = lambda: str(export_reward_model(module.model, datamodule.tokenizer, output_dir / "export"))
     artifacts, errors = {}, {}

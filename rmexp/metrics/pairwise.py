@@ -62,7 +62,6 @@ def pairwise_metrics(
         (chosen_length, rejected_length),
         gold,
     )
-    metrics["loss"] = metrics["bt_log_loss"]  # the BT loss of every pair, whichever pairwise loss trained
     if gold is not None and not torch.isnan(gold).any():
         metrics["gold_accuracy"] = gold_accuracy(chosen, rejected, chosen_gold, rejected_gold)
     return metrics

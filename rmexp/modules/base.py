@@ -59,6 +59,8 @@ class RewardModule(LightningModule):
         self.scheduler_factory = scheduler
         self.coefficients = coefficients
         self._eval_outputs: dict[str, list[dict[str, Tensor]]] = defaultdict(list)
+        # the last evaluation epoch's outputs over each whole split, on the host: the test report draws from them
+        self.split_outputs: dict[str, dict[str, Tensor]] = {}
         self._train_totals: dict[str, Tensor | int] = {}
 
     def forward(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:
@@ -85,7 +87,12 @@ class RewardModule(LightningModule):
         raise NotImplementedError
 
     def evaluation_metrics(self, outputs: dict[str, Tensor]) -> dict[str, Tensor]:
-        """The split's metrics: `loss` (which picks the checkpoint), `accuracy`, and `diagnostics` (metrics/)."""
+        """The split's metrics: `loss`, `accuracy`, and `diagnostics` (metrics/).
+
+        `loss` picks the checkpoint, by one rule for every family: the configured `loss.loss_fn` over the
+        whole split, regularizers left out (they are not what the data says of the model). Pairwise runs
+        also report `bt_log_loss`, the plain BT loss, to compare runs trained with different losses.
+        """
         raise NotImplementedError
 
     def response_table(self, outputs: dict[str, Tensor]) -> dict[str, Tensor]:
@@ -169,6 +176,7 @@ class RewardModule(LightningModule):
             return
         outputs = {key: torch.cat([batch[key] for batch in batches]) for key in batches[0]}
         outputs = gather_split(self, outputs, split)
+        self.split_outputs[split] = {key: value.detach().cpu() for key, value in outputs.items()}
         metrics = self.evaluation_metrics(outputs)
         # Every process now holds the metrics of the whole split: nothing to average across them. A
         # distributed run still syncs, by max, which returns that shared value exactly (a mean may round).

@@ -89,6 +89,7 @@ class PairwiseRewardModule(RewardModule):
             "chosen_gold": chosen_gold,
             "rejected_gold": rejected_gold,
             "subset": batch["subset"],
+            **{name: batch[name] for name in self.pair_fields},
         }
 
     def response_table(self, outputs: dict[str, Tensor]) -> dict[str, Tensor]:
@@ -104,4 +105,7 @@ class PairwiseRewardModule(RewardModule):
         return outputs["chosen"] - outputs["rejected"]
 
     def evaluation_metrics(self, outputs: dict[str, Tensor]) -> dict[str, Tensor]:
-        return pairwise_metrics(**{key: value for key, value in outputs.items() if key != "subset"})
+        scored = ("chosen", "rejected", "chosen_length", "rejected_length", "chosen_gold", "rejected_gold")
+        metrics = pairwise_metrics(**{key: outputs[key] for key in scored})
+        fields = {name: outputs[name] for name in self.pair_fields}
+        return metrics | {"loss": self.loss_fn(outputs["chosen"], outputs["rejected"], **fields)}
