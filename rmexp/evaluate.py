@@ -27,10 +27,10 @@ from rmexp import CONFIG_DIR
 from rmexp.config_checks import check_eval_config
 from rmexp.data.splits import SPLITS
 from rmexp.devices import resolve_device
-from rmexp.errors import UserError, composed_or_exit_2, exit_on_user_error
+from rmexp.errors import UserError, composed_or_exit_2
 from rmexp.export import load_reward_model
 from rmexp.judged_data import with_the_runs_data
-from rmexp.loggers import quiet_console
+from rmexp.lifecycle import run_job
 from rmexp.metrics.pairwise import subset_accuracy
 from rmexp.modules.base import RewardModule
 from rmexp.plots import plot_reliability_diagram, plot_reward_against_length
@@ -118,12 +118,14 @@ def evaluate(cfg: DictConfig, output_dir: Path, overrides: list[str] | None = No
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="eval")
-def main(cfg: DictConfig) -> dict[str, Any]:
-    quiet_console()
-    output_dir = Path(cfg.paths.output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    exit_on_user_error(write_config, output_dir, cfg)  # a folder that refuses it: one line, not a traceback
-    summary = exit_on_user_error(evaluate, cfg, output_dir)
+def main(cfg: DictConfig) -> dict[str, Any] | None:
+    """As every command (rmexp/lifecycle.py): a mistake is one line and exit 2."""
+    return run_job(cfg, evaluation_job)
+
+
+def evaluation_job(cfg: DictConfig, output_dir: Path) -> dict[str, Any]:
+    write_config(output_dir, cfg)
+    summary = evaluate(cfg, output_dir)
     print_results_table(summary["metrics"], splits=(cfg.split,))
     Console().print(f"report: {output_dir}")
     return summary

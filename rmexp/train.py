@@ -12,19 +12,13 @@ and test metrics are both those of the best checkpoint, the one the run keeps an
 """
 
 import logging
-import signal
-import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import hydra
 import pytorch_lightning as pl
 from hydra.core.hydra_config import HydraConfig
-from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.callbacks import LearningRateMonitor, ProgressBar
@@ -40,50 +34,12 @@ from rmexp.devices import check_accelerator
 from rmexp.errors import TrainingDiverged, UserError, composed_or_exit_2, describe_user_error
 from rmexp.evaluate import report_split
 from rmexp.export import export_reward_model
-from rmexp.loggers import quiet_console
+from rmexp.lifecycle import RunStopped, Terminated, run_job, sigterm_stops_the_run
 from rmexp.resume import MovedRunFolder, previous_summary, resumed_config
 from rmexp.summary import print_results_table, write_config, write_json_atomic
 
 log = logging.getLogger(__name__)
 WANDB_ID_FILE = "wandb_run_id"
-
-
-class RunStopped(Exception):
-    """Training ended without completing; `summary.json` already says why."""
-
-    def __init__(self, status: str, message: str, exit_code: int):
-        super().__init__(message)
-        self.status, self.exit_code = status, exit_code
-
-
-class Terminated(BaseException):
-    """SIGTERM while Lightning's own handler is not in place (set-up, between fit and test).
-
-    A BaseException, as KeyboardInterrupt is, so that no `except Exception` on the way swallows it.
-    """
-
-
-@contextmanager
-def sigterm_stops_the_run() -> Iterator[None]:
-    """SIGTERM raises `Terminated` in the block, so that one during set-up still ends the run `interrupted`.
-
-    Lightning installs its own handler for fit and test, which marks the trainer and stops after the
-    batch, and then calls the handler it found: that call, while Lightning's is in place, does nothing.
-    The handler found on entry is put back on exit.
-    """
-    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
-        yield
-        return
-
-    def terminate(signum: int, frame: Any) -> None:
-        if signal.getsignal(signal.SIGTERM) is terminate:  # otherwise Lightning's handler is in place
-            raise Terminated
-
-    previous = signal.signal(signal.SIGTERM, terminate)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def build(cfg: DictConfig) -> tuple[pl.LightningModule, pl.LightningDataModule]:
@@ -280,50 +236,36 @@ def after_training(
     return {"artifacts": artifacts, "after_training_errors": errors}
 
 
-def run(cfg: DictConfig) -> dict[str, Any]:
-    """One run, resumed or new, in its run folder; a stopped run exits non-zero unless it is one job of a sweep."""
+def run(cfg: DictConfig, output_dir: Path) -> dict[str, Any]:
+    """One run, resumed or new, in its run folder (a resumed run's own); its results table at the end."""
     checkpoint = None
     if cfg.get("resume"):
         cfg, checkpoint = resumed_config(cfg, list(HydraConfig.get().overrides.task))
-    output_dir = Path(cfg.paths.output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
+        output_dir = Path(cfg.paths.output_dir)
     summary = train(cfg, output_dir, checkpoint)
     print_results_table(summary["metrics"])
     for step, message in summary.get("after_training_errors", {}).items():
         Console(stderr=True, soft_wrap=True).print(f"[yellow]{step} skipped:[/] {escape(message)}", highlight=False)
     Console().print(f"run folder: {output_dir}")
+    objective = cfg.get("optimized_metric")
+    if objective and objective not in summary["metrics"]:
+        raise UserError(
+            f"optimized_metric={objective!r}: the run has no such metric; it has {sorted(summary['metrics'])}"
+        )
     return summary
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="train")
 def main(cfg: DictConfig) -> dict[str, Any] | float | None:
-    """The summary; or, for a hyper-parameter search (`optimized_metric` set), the number the sweeper optimises."""
-    quiet_console()
-    in_sweep = HydraConfig.get().mode == RunMode.MULTIRUN
+    """The summary; or, for a hyper-parameter search (`optimized_metric` set), the number the sweeper optimises.
+
+    The job's lifecycle (rmexp/lifecycle.py): a stopped run exits non-zero unless it is one job of a sweep.
+    """
+    summary = run_job(cfg, run)
     objective = cfg.get("optimized_metric")
-    try:
-        summary = run(cfg)
-        if objective and objective not in summary["metrics"]:
-            raise UserError(
-                f"optimized_metric={objective!r}: the run has no such metric; it has {sorted(summary['metrics'])}"
-            )
-        return summary["metrics"][objective] if objective else summary
-    except Exception as error:
-        stop = error if isinstance(error, RunStopped) else user_mistake(error)
-        if stop is None:
-            raise  # a bug: its traceback is what a developer needs
-        label = "error" if stop.exit_code == 2 else stop.status
-        Console(stderr=True, soft_wrap=True).print(f"[bold red]{label}:[/] {escape(str(stop))}", highlight=False)
-        if in_sweep and stop.status != "interrupted":
-            # the other jobs go on (Ctrl-C or SIGTERM stops them all); summary.json records this one's end
-            return float("nan") if objective else None
-        sys.exit(stop.exit_code)
-
-
-def user_mistake(error: Exception) -> RunStopped | None:
-    """A mistake outside training (a refused resume, a run folder that cannot be written) as a failed stop."""
-    message = describe_user_error(error)
-    return None if message is None else RunStopped("failed", message, 2)
+    if not objective:
+        return summary
+    return float("nan") if summary is None else summary["metrics"][objective]
 
 
 cli = composed_or_exit_2(main)  # the installed command (pyproject.toml)

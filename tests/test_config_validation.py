@@ -8,7 +8,8 @@ import pytest
 from lightning_fabric.connector import _PRECISION_INPUT
 
 from rmexp.config_checks import Precision
-from rmexp.train import RunStopped, train
+from rmexp.lifecycle import RunStopped
+from rmexp.train import train
 
 from .conftest import QUICK, SMALL_LAB, run_entry_point
 

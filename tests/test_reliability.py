@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from rmexp.train import RunStopped, train
+from rmexp.lifecycle import RunStopped
+from rmexp.train import train
 
 from .conftest import REPO_ROOT, SMALL_LAB, folder_contents, run_entry_point
 

@@ -12,7 +12,6 @@ the same in W&B, and the headline figures under `metrics` in `summary.json` for 
 """
 
 import csv
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -21,12 +20,10 @@ import hydra
 import numpy as np
 import torch
 from hydra.core.hydra_config import HydraConfig
-from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.loggers import Logger, WandbLogger
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from rmexp import CONFIG_DIR
@@ -39,10 +36,10 @@ from rmexp.devices import resolve_device
 from rmexp.errors import UserError, composed_or_exit_2, describe_user_error
 from rmexp.export import load_reward_model
 from rmexp.judged_data import command_line_overrides, with_the_runs_data
-from rmexp.loggers import quiet_console
+from rmexp.lifecycle import RunStopped, interruption, run_job
 from rmexp.score import reward_texts
 from rmexp.summary import print_results_table, write_config, write_json_atomic
-from rmexp.train import RunStopped, train
+from rmexp.train import train
 
 
 def checked_n_values(cfg: DictConfig) -> list[int]:
@@ -109,9 +106,11 @@ def best_of_n(cfg: DictConfig, output_dir: Path, overrides: list[str] | None = N
         summary["best_of_n"], metrics = run_best_of_n(cfg, Path(reward_model), n_values, output_dir, device)
     except RunStopped:
         raise
-    except Exception as error:
-        message = describe_user_error(error) or f"{type(error).__name__}: {error}"
-        write_json_atomic(output_dir / "summary.json", summary | {"status": "failed", "error": f"best-of-n: {message}"})
+    except BaseException as error:  # SIGTERM or Ctrl-C while scoring ends the job `interrupted`, as in training
+        stop = interruption(error)
+        status = "failed" if stop is None else stop.status
+        message = str(stop) if stop else describe_user_error(error) or f"{type(error).__name__}: {error}"
+        write_json_atomic(output_dir / "summary.json", summary | {"status": status, "error": f"best-of-n: {message}"})
         raise
     summary |= {"status": "completed", "metrics": summary["metrics"] | metrics}
     summary["wall_time_s"] = round(time.time() - started, 1)  # training included, when it ran here
@@ -185,30 +184,21 @@ def curve_table(rows: list[dict]) -> Table:
     return table
 
 
-@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="bon")
-def main(cfg: DictConfig) -> dict[str, Any] | None:
-    """As rmexp-train: a mistake or a stopped run prints one line; in a sweep the other jobs go on."""
-    quiet_console()
-    output_dir = Path(cfg.paths.output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        write_config(output_dir, cfg)
-        summary = best_of_n(cfg, output_dir)
-    except Exception as error:
-        message = str(error) if isinstance(error, RunStopped) else describe_user_error(error)
-        if message is None:
-            raise  # a bug keeps its traceback
-        exit_code = error.exit_code if isinstance(error, RunStopped) else 2
-        label = "error" if exit_code == 2 else error.status
-        Console(stderr=True, soft_wrap=True).print(f"[bold red]{label}:[/] {escape(message)}", highlight=False)
-        if HydraConfig.get().mode == RunMode.MULTIRUN and exit_code != 130:
-            return None  # summary.json records this job's end; Ctrl-C (130) stops the whole sweep
-        sys.exit(exit_code)
+def best_of_n_job(cfg: DictConfig, output_dir: Path) -> dict[str, Any]:
+    """The command's job: its config saved, best-of-n (training first when asked), the tables at the end."""
+    write_config(output_dir, cfg)
+    summary = best_of_n(cfg, output_dir)
     if cfg.reward_model is None:
         print_results_table(summary["metrics"])
     Console().print(curve_table(summary["best_of_n"]["table"]))
     Console().print(f"run folder: {output_dir}")
     return summary
+
+
+@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="bon")
+def main(cfg: DictConfig) -> dict[str, Any] | None:
+    """As every command (rmexp/lifecycle.py): a mistake or a stop is one line; in a sweep the other jobs go on."""
+    return run_job(cfg, best_of_n_job)
 
 
 cli = composed_or_exit_2(main)  # the installed command (pyproject.toml)

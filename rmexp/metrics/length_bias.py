@@ -92,7 +92,7 @@ def length_controlled_accuracy(
         stratum = (relative_gap > low) & (relative_gap <= high)
         name = f"{low:.0%}-{high:.0%}"
         metrics[f"accuracy_by_length_gap/{name}"] = accuracy_on(reward_gap, preference_gap, stratum)
-        metrics[f"pairs_by_length_gap/{name}"] = stratum.sum()
+        metrics[f"pairs_by_length_gap/{name}"] = stratum.sum().float()  # a count, logged as the float loggers reduce
     return metrics
 
 

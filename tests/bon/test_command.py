@@ -143,6 +143,30 @@ def test_in_a_sweep_a_mistake_is_one_line_and_the_other_jobs_go_on(trained_then_
     assert completed["status"] == "completed" and "bon/gold_n16" in completed["metrics"]
 
 
+def test_sigterm_while_scoring_ends_the_job_interrupted_and_stops_the_sweep(trained_then_bon, tmp_path):
+    # as rmexp-train: a job that fails lets the sweep go on, a user who stops it (SIGTERM here) stops it all
+    _, run_dir = trained_then_bon
+    script = (
+        "import os, signal, sys\n"
+        "import rmexp.bon.command as command\n"
+        "scoring = command.run_best_of_n\n"
+        "def sigterm_then_score(*args):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    return scoring(*args)\n"
+        "command.run_best_of_n = sigterm_then_score\n"
+        "sys.argv = ['rmexp-bon', *sys.argv[1:]]\n"
+        "command.main()\n"
+    )
+    command = [sys.executable, "-c", script, "-m", *SMALL_LAB, *QUICK, f"reward_model={run_dir}", "seed=0,1",
+               f"hydra.sweep.dir={tmp_path}"]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
+    assert result.returncode == 143, result.stderr[-3000:]
+    assert "interrupted: stopped by SIGTERM" in result.stderr and "Traceback" not in result.stderr
+    summary = json.loads((tmp_path / "0" / "summary.json").read_text())
+    assert summary["status"] == "interrupted" and "SIGTERM" in summary["error"]
+    assert not (tmp_path / "1").exists()
+
+
 def test_every_generator_option_draws_candidates(tmp_path):
     lab = generate(LabSpec(num_prompts=60, vocab_size=50))
     for option in sorted(path.stem for path in (Path(CONFIG_DIR) / "generator").glob("*.yaml")):
