@@ -1,5 +1,6 @@
 """The lab as a LightningDataModule: draws the lab once and serves the view the loss asks for."""
 
+from math import comb
 from typing import Annotated, Literal
 
 import numpy as np
@@ -13,11 +14,15 @@ from rmexp.data.lab import LabData, LabSpec, generate
 from rmexp.data.records import PreferencePair, RankedResponses, RatedResponse
 from rmexp.data.splits import SPLITS
 from rmexp.data.views import View
+from rmexp.errors import UserError
 
 # Where the pairwise view's train and val pairs come from: the lab's labelled pairs, every pair of
 # its ranked lists (the pairs a listwise loss sees, one by one), or every two rated responses to one
 # prompt (margin = the rating gap, as Llama 2).
 PairSource = Literal["labels", "rankings", "ratings"]
+# What `batch_size` counts for pairs drawn from rankings: pairs, or the lists they came from (each list
+# giving its C(K,2) pairs), so that a step sees as many pairs as a listwise step and both take the same steps.
+BatchUnit = Literal["examples", "lists"]
 
 
 def lab_records(lab: LabData, split: str, view: View, pairs_from: PairSource = "labels") -> list:
@@ -96,12 +101,18 @@ class LabDataModule(RewardDataModule):
         shared_prefix: bool = False,
         num_workers: Annotated[int, Field(ge=0)] = 0,
         pairs_from: PairSource = "labels",
+        batch_unit: BatchUnit = "examples",
     ):
         super().__init__(
             tokenizer, view, batch_size, eval_batch_size, max_length, group_by_length, shared_prefix, num_workers,
             seed=lab.seed,
         )  # fmt: skip
         self.spec, self.pairs_from = lab, pairs_from
+        if batch_unit == "lists" and view == "pairwise":
+            if pairs_from != "rankings":
+                raise UserError(f"data.batch_unit=lists counts ranked lists; data.pairs_from={pairs_from} has none "
+                                "(use data.pairs_from=rankings)")  # fmt: skip
+            self.batch_size = batch_size * comb(lab.list_size, 2)
 
     def split_records(self, view: View) -> dict[str, list]:
         lab = generate(self.spec)

@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from rmexp.data.lab import LabSpec, generate
 from rmexp.data.lab_datamodule import LabDataModule, lab_pairs, lab_rankings, lab_ratings, lab_records
+from rmexp.errors import UserError
 
 SPEC = LabSpec(num_prompts=30, vocab_size=40, list_size=4, lists_per_prompt=2, seed=3)
 
@@ -56,3 +57,15 @@ def test_an_unknown_source_is_refused_naming_the_choices(word_tokenizer):
     with pytest.raises(ValidationError, match="pairs_from") as error:
         LabDataModule(lab=SPEC, tokenizer=word_tokenizer, pairs_from="votes")
     assert "'labels', 'rankings' or 'ratings'" in str(error.value)
+
+
+def test_counting_batches_in_lists_gives_shuffled_pairs_the_listwise_family_s_steps(word_tokenizer):
+    # ablation 4 compares grouped and shuffled pairs at the same number of steps, each seeing the same pairs
+    lists = LabDataModule(lab=SPEC, tokenizer=word_tokenizer, view="listwise", batch_size=3, batch_unit="lists")
+    pairs = LabDataModule(lab=SPEC, tokenizer=word_tokenizer, pairs_from="rankings", batch_size=3, batch_unit="lists")
+    lists.setup("fit"), pairs.setup("fit")
+    list_batches, pair_batches = list(lists.train_dataloader()), list(pairs.train_dataloader())
+    assert len(pair_batches) == len(list_batches)
+    assert pair_batches[0]["input_ids"].shape[0] == 2 * 3 * comb(4, 2)  # chosen and rejected rows of 18 pairs
+    with pytest.raises(UserError, match="data.batch_unit=lists counts ranked lists; data.pairs_from=labels"):
+        LabDataModule(lab=SPEC, tokenizer=word_tokenizer, batch_unit="lists")
