@@ -16,6 +16,7 @@ def test_an_experiments_best_of_n_keys_win_over_the_defaults():
     cfg = compose_bon("experiment=overopt_lab")
     assert cfg.bon.num_candidates == 2048 and cfg.bon.batch_size == 256  # the experiment's, and the default kept
     assert cfg.data.lab.temperature == 1.0 and cfg.model.reward_model.hidden_size == 16
+    assert cfg.callbacks.checkpoint.monitor is None  # the last epoch's proxy, not the early-stopped one
     assert compose_bon("experiment=overopt_lab", "bon.num_candidates=64").bon.num_candidates == 64  # the CLI last
 
 
