@@ -9,6 +9,7 @@ would keep them together, and the gap between them is how much more the RM promi
 import numpy as np
 
 from rmexp.bon.estimator import best_of_n_kl, expected_best_of_n
+from rmexp.bon.scaling_law import GaoFit, fit_gao
 
 COLUMNS = ("n", "kl", "gold", "proxy", "proxy_gold_scale", "length")
 
@@ -52,9 +53,13 @@ def headline(rows: list[dict]) -> dict[str, float]:
     `gold_peak_n` is where the pick's gold is highest: the largest n when more search never hurts, a
     smaller one when the RM is over-optimised; `proxy_gold_gap` is proxy minus gold at the largest n,
     both on gold's scale; `gold_gain` and `length_gain` are the change from the smallest n (1 by default)
-    to the largest. Rows are in increasing n.
+    to the largest. Rows are in increasing n. With n = 1 and at least two more n, Gao et al.'s form is
+    fitted too (`bon/gao_*`, rmexp/bon/scaling_law.py).
     """
     metrics = {f"bon/{column}_n{row['n']}": row[column] for row in rows for column in COLUMNS[2:]}
+    fit = gao_fit(rows)
+    if fit is not None:
+        metrics |= fit.metrics()
     peak = max(rows, key=lambda row: row["gold"])
     last = rows[-1]
     return metrics | {
@@ -66,6 +71,13 @@ def headline(rows: list[dict]) -> dict[str, float]:
         "bon/gold_gain": last["gold"] - rows[0]["gold"],
         "bon/length_gain": last["length"] - rows[0]["length"],
     }
+
+
+def gao_fit(rows: list[dict]) -> GaoFit | None:
+    """Gao et al.'s form fitted to the pick's gold over the n grid; None when the grid cannot anchor it (no n = 1)."""
+    if rows[0]["n"] != 1 or len(rows) < 3:
+        return None
+    return fit_gao(np.array([row["kl"] for row in rows]), np.array([row["gold"] for row in rows]))
 
 
 def mean_curve(curves: list[list[dict]]) -> list[dict]:

@@ -7,7 +7,9 @@ draws runs side by side with the same code.
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 
+from rmexp.bon.curve import gao_fit
 from rmexp.plots import save  # also selects the Agg backend
 
 
@@ -15,6 +17,8 @@ def plot_over_optimisation(curves: dict[str, list[dict]], path: Path, title: str
     """Gold (solid) and proxy on gold's scale (dashed) of the best-of-n pick against KL, with n on top.
 
     Gao et al. (2023) draw the same axes: a gap that opens as KL grows is the RM being over-optimised.
+    Their form gold(d) = d (alpha - beta d), fitted to the gold points, is drawn dotted through them,
+    so a reader sees whether it fits and where it puts the peak.
     """
     figure, axes = plt.subplots(figsize=(6.4, 4.6))
     for colour, (label, rows) in zip(plt.rcParams["axes.prop_cycle"].by_key()["color"], curves.items(), strict=False):
@@ -23,6 +27,11 @@ def plot_over_optimisation(curves: dict[str, list[dict]], path: Path, title: str
         axes.plot(kl, [row["gold"] for row in rows], marker="o", color=colour, label=f"{prefix}gold")
         axes.plot(kl, [row["proxy_gold_scale"] for row in rows], marker="x", linestyle="--", color=colour,
                   label=f"{prefix}proxy (gold scale)")  # fmt: skip
+        fit = gao_fit(rows)
+        if fit is not None:
+            dense_kl = np.linspace(0, max(kl), 200)
+            label = f"{prefix}Gao fit: alpha {fit.alpha:.3g}, beta {fit.beta:.3g}, R² {fit.r2:.2f}"
+            axes.plot(dense_kl, fit.predict(dense_kl), linestyle=":", color=colour, label=label)
     axes.set(xlabel="KL(best-of-n || generator), nats", ylabel="reward of the pick")
     rows = next(iter(curves.values()))
     top = axes.twiny()
