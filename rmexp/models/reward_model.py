@@ -36,27 +36,39 @@ class RewardModel(nn.Module):
         nn.init.zeros_(self.head.bias)
 
     def forward(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:
+        return self.reward_of(self.pooled(input_ids, attention_mask))
+
+    def pooled(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:
+        """[B, hidden]: the state the head reads, one row per sequence."""
         outputs = self.backbone(input_ids=input_ids, attention_mask=attention_mask)
         if self.pooling == "pooler":
             pooled = outputs.pooler_output
         else:
             pooled = POOLERS[self.pooling](outputs.last_hidden_state, attention_mask)
-        return self.head(self.head_dropout(pooled.to(self.head.weight.dtype))).squeeze(-1)
+        return self.head_dropout(pooled.to(self.head.weight.dtype))
+
+    def reward_of(self, pooled: Tensor) -> Tensor:
+        return self.head(pooled).squeeze(-1)
 
     def grouped(self, input_ids: Tensor, attention_mask: Tensor, groups: Tensor) -> Tensor:
         """The rewards of every row, as `forward` gives them; `groups` [G, K]: rows that answer one prompt.
 
         With `share_prefix`, each group is one packed row, its common prefix computed once.
         """
+        return self.reward_of(self.grouped_pooled(input_ids, attention_mask, groups))
+
+    def grouped_pooled(self, input_ids: Tensor, attention_mask: Tensor, groups: Tensor) -> Tensor:
+        """[B, hidden], as `pooled` gives it, in row order; computed as `grouped` computes the rewards."""
         if not self.share_prefix:
-            return self.forward(input_ids, attention_mask)
+            return self.pooled(input_ids, attention_mask)
         packed = pack_groups(input_ids, attention_mask, groups)
         implementation = self.backbone.config._attn_implementation
         mask = attention_mask_for(packed, implementation, self.head.weight.dtype)
         outputs = self.backbone(input_ids=packed.input_ids, attention_mask=mask, position_ids=packed.position_ids)
         hidden = outputs.last_hidden_state[torch.arange(len(groups), device=groups.device).unsqueeze(1), packed.ends]
-        rewards = self.head(self.head_dropout(hidden.to(self.head.weight.dtype))).squeeze(-1)  # [G, K]
-        return rewards.new_empty(input_ids.shape[0]).index_put_((groups.flatten(),), rewards.flatten())
+        hidden = self.head_dropout(hidden.to(self.head.weight.dtype))  # [G, K, hidden]
+        rows = hidden.new_empty(input_ids.shape[0], hidden.shape[-1])
+        return rows.index_put_((groups.flatten(),), hidden.flatten(0, 1))
 
     @torch.no_grad()
     def score(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:

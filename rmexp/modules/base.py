@@ -17,8 +17,11 @@ from torch import Tensor
 
 from rmexp.errors import TrainingDiverged, UserError
 from rmexp.losses.regularizers import length_decorrelation, pair_centering, reward_centering, reward_magnitude
+from rmexp.metrics.correlation import pearson
+from rmexp.models.odin_head import DisentangledRewardModel
 from rmexp.models.reward_model import RewardModel
 from rmexp.modules.distributed import gather_split
+from rmexp.modules.odin import check_odin, odin_terms
 
 # what the progress bar shows of a validation epoch; every metric still goes to the logger and summary
 PROGRESS_BAR_METRICS = ("loss", "accuracy", "gold_accuracy")
@@ -38,6 +41,9 @@ class RewardModule(LightningModule):
         l2_coef: float = 0.0,
         length_decorrelation_coef: float = 0.0,
         pair_center_coef: float = 0.0,
+        odin_length_coef: float = 0.0,
+        odin_quality_coef: float = 0.0,
+        odin_orthogonality_coef: float = 0.0,
     ):
         super().__init__()
         coefficients = {
@@ -45,6 +51,9 @@ class RewardModule(LightningModule):
             "l2_coef": l2_coef,
             "length_decorrelation_coef": length_decorrelation_coef,
             "pair_center_coef": pair_center_coef,
+            "odin_length_coef": odin_length_coef,
+            "odin_quality_coef": odin_quality_coef,
+            "odin_orthogonality_coef": odin_orthogonality_coef,
         }
         for key, value in coefficients.items():
             if not isinstance(value, int | float) or value < 0:
@@ -54,7 +63,11 @@ class RewardModule(LightningModule):
                 f"loss.pair_center_coef={pair_center_coef}: TRL's centering is over (chosen, rejected) pairs, which "
                 f"the {self.view} family does not train on; loss.center_coef centres any batch of rewards"
             )
+        check_odin(model, self.view, coefficients)
         self.model = model
+        # ODIN's two heads (rmexp/modules/odin.py): (quality, length-head) rewards of the last grouped pass
+        self.head_rewards: tuple[Tensor, Tensor] | None = None
+        self._length_head_outputs: dict[str, list[dict[str, Tensor]]] = defaultdict(list)
         self.optimizer_factory = optimizer
         self.scheduler_factory = scheduler
         self.coefficients = coefficients
@@ -68,7 +81,13 @@ class RewardModule(LightningModule):
 
     def grouped_rewards(self, batch: dict[str, Tensor], groups: Tensor) -> Tensor:
         """Every row's reward; `groups` [G, K] lists the rows that answer one prompt, which a reward model
-        that shares their prompt (rmexp/models/shared_prefix.py) scores in one packed row."""
+        that shares their prompt (rmexp/models/shared_prefix.py) scores in one packed row.
+
+        A two-head model (ODIN) is fit on the sum of its heads in training and scores with its quality head."""
+        if isinstance(self.model, DisentangledRewardModel):
+            quality, length_rewards = self.model.grouped_heads(batch["input_ids"], batch["attention_mask"], groups)
+            self.head_rewards = (quality.float(), length_rewards.float())
+            return (quality + length_rewards if self.training else quality).float()
         if isinstance(self.model, RewardModel):  # not an exported transformers model being evaluated
             return self.model.grouped(batch["input_ids"], batch["attention_mask"], groups).float()
         return self(batch["input_ids"], batch["attention_mask"])
@@ -105,8 +124,15 @@ class RewardModule(LightningModule):
 
     # -- shared ---------------------------------------------------------------------------------
     def regularization(self, rewards: Tensor, lengths: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
-        """The weighted sum of the active regularizers, and each one's raw value for the logs."""
+        """The weighted sum of the active regularizers, and each one's raw value for the logs.
+
+        With ODIN's two heads, `rewards` is their sum; the regularizers act on the quality head, the reward
+        that scores, and ODIN's terms join them.
+        """
         terms = {}
+        if self.head_rewards is not None:
+            (rewards, length_rewards), self.head_rewards = self.head_rewards, None
+            terms |= odin_terms(self.model, rewards, length_rewards, lengths, self.coefficients)
         if self.coefficients["center_coef"]:
             terms["center"] = (self.coefficients["center_coef"], reward_centering(rewards))
         if self.coefficients["l2_coef"]:
@@ -160,9 +186,29 @@ class RewardModule(LightningModule):
 
     def validation_step(self, batch: dict[str, Tensor], batch_index: int) -> None:
         self._eval_outputs["val"].append(self.evaluation_outputs(batch))
+        self._keep_length_head_outputs("val", batch)
 
     def test_step(self, batch: dict[str, Tensor], batch_index: int) -> None:
         self._eval_outputs["test"].append(self.evaluation_outputs(batch))
+        self._keep_length_head_outputs("test", batch)
+
+    def _keep_length_head_outputs(self, split: str, batch: dict[str, Tensor]) -> None:
+        """A two-head model's length-head rewards of the batch just scored, for `length_head_length_corr`."""
+        if self.head_rewards is not None:
+            (_, length_rewards), self.head_rewards = self.head_rewards, None
+            self._length_head_outputs[split].append(
+                {"length_rewards": length_rewards, "lengths": batch["response_length"].flatten().float()}
+            )
+
+    def _length_head_metrics(self, split: str) -> dict[str, Tensor]:
+        """corr(length-head reward, length) over the split: how much of length the length head took up."""
+        batches = self._length_head_outputs.pop(split, [])
+        if not batches:
+            return {}
+        rows = {key: torch.cat([batch[key] for batch in batches]) for key in batches[0]}
+        if self.trainer.world_size > 1:  # every rank's rows (the sampler's few padded repeats included)
+            rows = {key: self.all_gather(value).flatten() for key, value in rows.items()}
+        return {"length_head_length_corr": pearson(rows["length_rewards"], rows["lengths"])}
 
     def on_validation_epoch_end(self) -> None:
         self._log_split("val")
@@ -177,7 +223,7 @@ class RewardModule(LightningModule):
         outputs = {key: torch.cat([batch[key] for batch in batches]) for key in batches[0]}
         outputs = gather_split(self, outputs, split)
         self.split_outputs[split] = {key: value.detach().cpu() for key, value in outputs.items()}
-        metrics = self.evaluation_metrics(outputs)
+        metrics = self.evaluation_metrics(outputs) | self._length_head_metrics(split)
         # Every process now holds the metrics of the whole split: nothing to average across them. A
         # distributed run still syncs, by max, which returns that shared value exactly (a mean may round).
         distributed = self.trainer.world_size > 1
