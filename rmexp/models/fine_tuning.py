@@ -14,6 +14,7 @@ from torch import nn
 from transformers import PreTrainedModel
 
 from rmexp.errors import UserError
+from rmexp.models.ensemble import NO_ENSEMBLE, EnsembleRewardModel, EnsembleSettings
 from rmexp.models.pooling import Pooling
 from rmexp.models.reward_model import RewardModel
 from rmexp.models.shared_prefix import can_share_prefix
@@ -48,6 +49,7 @@ def reward_model_on(
     share_prefix: bool | None = None,
     backbone_dropout: bool = False,
     attn_implementation: Literal["sdpa", "eager"] | None = None,
+    ensemble: EnsembleSettings = NO_ENSEMBLE,
 ) -> RewardModel:
     """The reward model, in training mode: from_pretrained leaves a backbone in eval mode, without its dropout.
 
@@ -58,6 +60,7 @@ def reward_model_on(
     `attn_implementation`: transformers' attention kernel (None: its default, sdpa). Which is faster
     depends on the shapes: on a CPU in bf16, eager trains MiniLM (head size 32) 1.2x faster and
     SmolLM2 (64) 1.1x slower (README, Throughput).
+    `ensemble.members` > 1: K heads on the backbone, one per member (rmexp/models/ensemble.py).
     """
     if pooling == "pooler" and getattr(backbone, "pooler", None) is None:
         raise UserError(
@@ -77,9 +80,11 @@ def reward_model_on(
             "with sdpa or eager attention. Leave share_prefix unset (null) to share wherever it is exact"
         )
     backbone = prepare_backbone(backbone, freeze_backbone, lora, gradient_checkpointing)
-    return RewardModel(
-        backbone, pooling=pooling, head_init_std=head_init_std, head_dropout=head_dropout, share_prefix=share_prefix
-    ).train()
+    head = {"pooling": pooling, "head_init_std": head_init_std, "head_dropout": head_dropout,
+            "share_prefix": share_prefix}  # fmt: skip
+    if ensemble.members > 1:
+        return EnsembleRewardModel(backbone, ensemble, **head).train()
+    return RewardModel(backbone, **head).train()
 
 
 def prepare_backbone(
