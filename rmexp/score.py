@@ -108,7 +108,7 @@ def reward_texts(
     max_length: int = 512,
     show_progress: bool = True,
 ) -> list[float]:
-    """Rewards of (prompt, response) pairs, encoded as in training (the prompt is cut first, from the left)."""
+    """The rewards alone, of `score_texts`."""
     return [scores["reward"] for scores in score_texts(model, tokenizer, texts, batch_size, max_length, show_progress)]
 
 
@@ -123,7 +123,8 @@ def score_texts(
 ) -> list[dict[str, float | list[float]]]:
     """`{"reward": r}` per (prompt, response) pair; an ensemble adds `member_rewards`, whose aggregate r is.
 
-    Batches are formed in order of length, so each is padded little, and the rewards come back in input order.
+    Encoded as in training (the prompt is cut first, from the left). Batches are formed in order of
+    length, so each is padded little, and the rewards come back in input order.
     """
     device = next(model.parameters()).device
     encoded = encode_responses(tokenizer, [p for p, _ in texts], [r for _, r in texts], max_length)
