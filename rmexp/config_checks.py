@@ -108,6 +108,21 @@ def check_train_config(cfg: DictConfig) -> None:
     check_settings(cfg.get("optimizer"), OptimizerSettings, "optimizer.")
     check_settings(cfg.get("scheduler"), SchedulerSettings, "scheduler.")
     check_settings(cfg.get("trainer"), TrainerSettings, "trainer.")
+    check_ensemble_family(cfg)
+
+
+def check_ensemble_family(cfg: DictConfig) -> None:
+    """An ensemble's members train on bootstrap resamples of pairs (rmexp/losses/bootstrap.py): pairwise losses only."""
+    members = OmegaConf.select(cfg, "model.reward_model.ensemble.members", default=1)
+    target = OmegaConf.select(cfg, "loss._target_")
+    if isinstance(members, int) and members > 1 and target:
+        view = getattr(get_object(target), "view", "pairwise")
+        if view != "pairwise":
+            raise UserError(
+                f"model.reward_model.ensemble.members={members} with a {view} loss: ensemble members train on "
+                "bootstrap resamples of pairs, so only the pairwise losses (bt, bt_margin, hinge, bt_smooth, "
+                "bt_soft) train an ensemble"
+            )
 
 
 def check_eval_config(cfg: DictConfig) -> None:

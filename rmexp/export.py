@@ -28,6 +28,7 @@ import torch
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
+from pydantic import ValidationError
 from safetensors import SafetensorError
 from torch import Tensor, nn
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedTokenizerBase
@@ -35,6 +36,7 @@ from transformers.modeling_layers import GenericForSequenceClassification
 from transformers.utils import logging as transformers_logging
 
 from rmexp.errors import UserError, describe_user_error
+from rmexp.models.ensemble import EnsembleRewardModel, EnsembleSettings, MemberAggregation, describe_aggregate
 from rmexp.models.fine_tuning import merged_backbone
 from rmexp.models.reward_model import RewardModel
 from rmexp.run_folder import load_run_config, read_summary
@@ -57,7 +59,7 @@ def export_reward_model(model: RewardModel, tokenizer: PreTrainedTokenizerBase, 
             "(BERT-style encoders) export exactly; no transformers sequence classifier pools by the first "
             "token without BERT's tanh pooler, or by the mean"
         )
-    bias = float(model.head.bias.detach())
+    bias = float(model.head.bias.detach().abs().max())  # one per member for an ensemble
     if model.pooling == "last" and abs(bias) > BIAS_TOLERANCE:
         raise ExportError(
             f"the reward head has a bias of {bias:.6g}, which {architecture}'s bias-free `score` layer cannot "
@@ -66,7 +68,15 @@ def export_reward_model(model: RewardModel, tokenizer: PreTrainedTokenizerBase, 
     if tokenizer.pad_token_id is None:
         raise ExportError("the tokenizer has no pad token, so the exported model could not find the last token")
     config = copy.deepcopy(backbone.config)
-    config.num_labels, config.problem_type, config.pad_token_id = 1, "regression", tokenizer.pad_token_id
+    config.num_labels, config.problem_type, config.pad_token_id = (
+        model.head.out_features,
+        "regression",
+        tokenizer.pad_token_id,
+    )
+    if isinstance(model, EnsembleRewardModel):  # one label per member; the aggregation rides in config.json
+        config.id2label = {member: f"member_{member}" for member in range(config.num_labels)}
+        config.label2id = {name: member for member, name in config.id2label.items()}
+        config.rmexp_ensemble = model.ensemble.model_dump(include={"members", "aggregate", "uwo_lambda"})
     config.architectures = None
     classifier = AutoModelForSequenceClassification.from_config(config).eval()
     base = getattr(classifier, classifier.base_model_prefix)
@@ -81,7 +91,29 @@ def export_reward_model(model: RewardModel, tokenizer: PreTrainedTokenizerBase, 
     transformers_logging.disable_progress_bar()  # a one-file model needs no bar of its own in the run's output
     classifier.save_pretrained(folder, safe_serialization=True)
     tokenizer.save_pretrained(folder)
+    if isinstance(model, EnsembleRewardModel):
+        (folder / "README.md").write_text(ensemble_model_card(model.ensemble), encoding="utf-8")
     return folder
+
+
+def ensemble_model_card(ensemble: EnsembleSettings) -> str:
+    """The export's README: a transformers user sees K logits and must be told how they make one reward."""
+    aggregate = describe_aggregate(ensemble.aggregate, ensemble.uwo_lambda)
+    return (
+        f"# A reward-model ensemble of {ensemble.members} members (rmexp)\n\n"
+        f"`AutoModelForSequenceClassification` gives {ensemble.members} logits per sequence, one per member "
+        f"(`member_0` ... `member_{ensemble.members - 1}`): heads on one shared backbone, each trained on its own "
+        "bootstrap resample of the preference pairs.\n\n"
+        f"**The reward is {aggregate}** (`aggregate: {ensemble.aggregate}` in `config.json`'s `rmexp_ensemble`; "
+        "variance over the members, divided by their number). `rmexp-score` and `rmexp-eval` apply it and "
+        "`rmexp-score` writes the members' rewards beside it.\n\n"
+        "```python\n"
+        "logits = model(**inputs).logits              # [batch, members]\n"
+        "mean = logits.mean(-1)\n"
+        "worst_case = logits.min(-1).values\n"
+        f"uncertainty_weighted = mean - {ensemble.uwo_lambda:g} * logits.var(-1, unbiased=False)\n"
+        "```\n"
+    )
 
 
 def reward_layer(classifier: nn.Module, pooling: str) -> nn.Linear:
@@ -104,7 +136,7 @@ def check_same_rewards(model: RewardModel, classifier: nn.Module, tokenizer: Pre
     was_training = model.training
     with torch.no_grad():
         expected = model.eval()(**inputs).float()
-        exported = classifier(**inputs).logits.squeeze(-1).float()
+        exported = exported_model(classifier)(**inputs).float()
     model.train(was_training)
     if not torch.allclose(exported, expected, atol=PROBE_TOLERANCE, rtol=PROBE_TOLERANCE):
         raise ExportError(
@@ -122,6 +154,31 @@ class ExportedRewardModel(nn.Module):
 
     def forward(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:
         return self.classifier(input_ids=input_ids, attention_mask=attention_mask).logits.squeeze(-1)
+
+
+class ExportedEnsemble(MemberAggregation, ExportedRewardModel):
+    """An exported ensemble: K logits, the members' rewards, aggregated as its config.json's `rmexp_ensemble` says."""
+
+    def __init__(self, classifier: nn.Module):
+        super().__init__(classifier)
+        try:
+            self.ensemble = EnsembleSettings.model_validate(classifier.config.rmexp_ensemble)
+        except ValidationError as error:
+            raise UserError(
+                f"{classifier.config.name_or_path}/config.json: rmexp_ensemble={classifier.config.rmexp_ensemble!r} "
+                f"is not an ensemble's aggregation ({first_line(error)}...); expected members, aggregate "
+                "(mean, min or uwo) and uwo_lambda"
+            ) from None
+
+    def member_rewards(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:
+        return self.classifier(input_ids=input_ids, attention_mask=attention_mask).logits
+
+
+def exported_model(classifier: nn.Module) -> ExportedRewardModel:
+    """The classifier behind RewardModel's interface: an ensemble where its config names one (rmexp_ensemble)."""
+    if getattr(classifier.config, "rmexp_ensemble", None):
+        return ExportedEnsemble(classifier)
+    return ExportedRewardModel(classifier)
 
 
 def load_reward_model(path: str | Path) -> tuple[nn.Module, PreTrainedTokenizerBase]:
@@ -178,7 +235,7 @@ def load_exported(folder: Path) -> tuple[nn.Module, PreTrainedTokenizerBase]:
         tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
     except (OSError, ValueError) as error:
         raise UserError(f"{folder}: the exported model's tokenizer files are missing or unreadable ({error})") from None
-    return ExportedRewardModel(classifier).eval(), tokenizer
+    return exported_model(classifier).eval(), tokenizer
 
 
 def built_from(cfg: DictConfig, key: str, run_config: Path, **kwargs: Any) -> Any:

@@ -1,5 +1,7 @@
 """Score a JSON Lines file with a trained reward model: each row comes back with a `reward` field.
 
+An ensemble's rows also get `member_rewards`, one per member; `reward` is their aggregate (mean, min or uwo).
+
 rmexp-score reward_model=outputs/train/<run> input=responses.jsonl              # a run folder, its best checkpoint
 rmexp-score reward_model=exported/ input=chats.jsonl output=scored.jsonl batch_size=64
 
@@ -35,6 +37,7 @@ from rmexp.data.validation import MISMATCH, RowError, field, nonempty_text
 from rmexp.devices import resolve_device
 from rmexp.errors import UserError, composed_or_exit_2, exit_on_user_error
 from rmexp.export import load_reward_model
+from rmexp.models.ensemble import MemberAggregation
 
 EXPECTED_ROW = 'a JSON object with string fields "prompt" and "response", or a "messages" list ending in the assistant'
 MAX_REPORTED = 10
@@ -97,7 +100,6 @@ def check_rows(path: Path, tokenizer: PreTrainedTokenizerBase | None = None) -> 
     return count
 
 
-@torch.no_grad()
 def reward_texts(
     model: nn.Module,
     tokenizer: PreTrainedTokenizerBase,
@@ -106,22 +108,43 @@ def reward_texts(
     max_length: int = 512,
     show_progress: bool = True,
 ) -> list[float]:
-    """Rewards of (prompt, response) pairs, encoded as in training (the prompt is cut first, from the left).
+    """The rewards alone, of `score_texts`."""
+    return [scores["reward"] for scores in score_texts(model, tokenizer, texts, batch_size, max_length, show_progress)]
 
-    Batches are formed in order of length, so each is padded little, and the rewards come back in input order.
+
+@torch.no_grad()
+def score_texts(
+    model: nn.Module,
+    tokenizer: PreTrainedTokenizerBase,
+    texts: list[tuple[str, str]],
+    batch_size: int = 32,
+    max_length: int = 512,
+    show_progress: bool = True,
+) -> list[dict[str, float | list[float]]]:
+    """`{"reward": r}` per (prompt, response) pair; an ensemble adds `member_rewards`, whose aggregate r is.
+
+    Encoded as in training (the prompt is cut first, from the left). Batches are formed in order of
+    length, so each is padded little, and the rewards come back in input order.
     """
     device = next(model.parameters()).device
     encoded = encode_responses(tokenizer, [p for p, _ in texts], [r for _, r in texts], max_length)
     order = sorted(range(len(encoded)), key=lambda index: len(encoded[index].input_ids))
-    rewards = [0.0] * len(encoded)
+    scores: list[dict[str, float | list[float]]] = [{}] * len(encoded)
     starts = range(0, len(order), batch_size)
     for start in track(starts, description="scoring", disable=not show_progress, console=Console(stderr=True)):
         indices = order[start : start + batch_size]
         input_ids, attention_mask = pad_sequences([encoded[i].input_ids for i in indices], tokenizer.pad_token_id)
-        batch_rewards = model(input_ids.to(device), attention_mask.to(device)).float().cpu().tolist()
-        for index, reward in zip(indices, batch_rewards, strict=True):
-            rewards[index] = reward
-    return rewards
+        input_ids, attention_mask = input_ids.to(device), attention_mask.to(device)
+        if isinstance(model, MemberAggregation):
+            members = model.member_rewards(input_ids, attention_mask).float()
+            aggregate = model.aggregate(members).cpu().tolist()
+            batch_scores = [{"reward": reward, "member_rewards": row}
+                            for reward, row in zip(aggregate, members.cpu().tolist(), strict=True)]  # fmt: skip
+        else:
+            batch_scores = [{"reward": reward} for reward in model(input_ids, attention_mask).float().cpu().tolist()]
+        for index, row_scores in zip(indices, batch_scores, strict=True):
+            scores[index] = row_scores
+    return scores
 
 
 def score_file(model: nn.Module, tokenizer: PreTrainedTokenizerBase, input_path: Path, output_path: Path,
@@ -141,9 +164,9 @@ def score_file(model: nn.Module, tokenizer: PreTrainedTokenizerBase, input_path:
         task = progress.add_task("scoring", total=total)
         rows = parsed_rows(input_path, tokenizer)
         while chunk := list(islice(rows, CHUNK_ROWS)):
-            rewards = reward_texts(model, tokenizer, [texts for _, _, texts in chunk], batch_size, max_length, False)
-            for (_, row, _), reward in zip(chunk, rewards, strict=True):
-                out.write(json.dumps({**row, "reward": reward}, ensure_ascii=False) + "\n")
+            scores = score_texts(model, tokenizer, [texts for _, _, texts in chunk], batch_size, max_length, False)
+            for (_, row, _), row_scores in zip(chunk, scores, strict=True):
+                out.write(json.dumps({**row, **row_scores}, ensure_ascii=False) + "\n")
             progress.advance(task, len(chunk))
     return total
 
@@ -154,6 +177,10 @@ def score(cfg: DictConfig, input_path: Path, output_path: Path) -> int:
     device = resolve_device(cfg.device)
     model, tokenizer = load_reward_model(cfg.reward_model)
     model.to(device)
+    if isinstance(model, MemberAggregation):
+        Console(stderr=True).print(
+            f"an ensemble: `reward` is {model.describe_aggregate()}; `member_rewards` lists the members'"
+        )
     return score_file(model, tokenizer, input_path, output_path, cfg.batch_size, cfg.max_length)
 
 

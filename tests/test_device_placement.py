@@ -61,6 +61,7 @@ FAMILIES = {
     "bt": ["loss=bt"],
     "bt, separate rows": ["loss=bt", "model.reward_model.share_prefix=false"],
     "bt_margin": ["loss=bt_margin"],
+    "bt ensemble, uwo": ["model.reward_model.ensemble.members=3", "model.reward_model.ensemble.aggregate=uwo"],
     "pointwise": ["loss=pointwise_mse", "loss.score_normalization=annotator"],
     "listwise": ["loss=listwise_pairs"],
     "plackett_luce": ["loss=plackett_luce"],

@@ -36,8 +36,9 @@ class PairwiseDataset(Dataset):
                 "margin": pair.margin,
                 "probability": pair.probability,
                 "subset": subset_index[pair.subset],
+                "index": index,
             }
-            for pair, c, r in zip(pairs, chosen, rejected, strict=True)
+            for index, (pair, c, r) in enumerate(zip(pairs, chosen, rejected, strict=True))
         ]
         self.truncated = sum(c.truncated or r.truncated for c, r in zip(chosen, rejected, strict=True))
 
@@ -64,4 +65,6 @@ class PairwiseDataset(Dataset):
             "margin": torch.tensor([item["margin"] for item in items], dtype=torch.float32),
             "probability": torch.tensor([item["probability"] for item in items], dtype=torch.float32),
             "subset": torch.tensor([item["subset"] for item in items]),
+            # the pair's place in the data set, the same every epoch: it draws an ensemble member's bootstrap count
+            "pair_index": torch.tensor([item["index"] for item in items]),
         }

@@ -14,6 +14,7 @@ from torch import nn
 from transformers import PreTrainedModel
 
 from rmexp.errors import UserError
+from rmexp.models.ensemble import NO_ENSEMBLE, EnsembleRewardModel, EnsembleSettings
 from rmexp.models.odin_head import DisentangledRewardModel
 from rmexp.models.pooling import Pooling
 from rmexp.models.reward_model import RewardModel
@@ -50,6 +51,7 @@ def reward_model_on(
     backbone_dropout: bool = False,
     attn_implementation: Literal["sdpa", "eager"] | None = None,
     length_head: bool = False,
+    ensemble: EnsembleSettings = NO_ENSEMBLE,
 ) -> RewardModel:
     """The reward model, in training mode: from_pretrained leaves a backbone in eval mode, without its dropout.
 
@@ -61,6 +63,7 @@ def reward_model_on(
     depends on the shapes: on a CPU in bf16, eager trains MiniLM (head size 32) 1.2x faster and
     SmolLM2 (64) 1.1x slower (README, Throughput).
     `length_head`: a second head for length beside the reward head, ODIN's (rmexp/models/odin_head.py).
+    `ensemble.members` > 1: K heads on the backbone, one per member (rmexp/models/ensemble.py).
     """
     if pooling == "pooler" and getattr(backbone, "pooler", None) is None:
         raise UserError(
@@ -80,10 +83,14 @@ def reward_model_on(
             "with sdpa or eager attention. Leave share_prefix unset (null) to share wherever it is exact"
         )
     backbone = prepare_backbone(backbone, freeze_backbone, lora, gradient_checkpointing)
-    model_class = DisentangledRewardModel if length_head else RewardModel
-    return model_class(
-        backbone, pooling=pooling, head_init_std=head_init_std, head_dropout=head_dropout, share_prefix=share_prefix
-    ).train()
+    head = {"pooling": pooling, "head_init_std": head_init_std, "head_dropout": head_dropout,
+            "share_prefix": share_prefix}  # fmt: skip
+    if length_head and ensemble.members > 1:
+        raise UserError("model.reward_model.length_head=true with ensemble.members > 1: ODIN's two heads and an "
+                        "ensemble's K heads do not combine yet; choose one")  # fmt: skip
+    if ensemble.members > 1:
+        return EnsembleRewardModel(backbone, ensemble, **head).train()
+    return (DisentangledRewardModel if length_head else RewardModel)(backbone, **head).train()
 
 
 def prepare_backbone(

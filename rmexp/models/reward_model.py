@@ -18,15 +18,19 @@ class RewardModel(nn.Module):
         head_init_std: float = 0.0,
         head_dropout: float = 0.0,
         share_prefix: bool | None = None,
+        head_outputs: int = 1,
     ):
-        """`share_prefix`: score a prompt's responses in one row (rmexp/models/shared_prefix.py); None: where exact."""
+        """`share_prefix`: score a prompt's responses in one row (rmexp/models/shared_prefix.py); None: where exact.
+
+        `head_outputs` > 1: one reward per output, [B, head_outputs], as an ensemble's members (models/ensemble.py).
+        """
         super().__init__()
         self.backbone = backbone
         self.pooling = pooling
         self.share_prefix = can_share_prefix(backbone, pooling) if share_prefix is None else share_prefix
         # Dropout on the pooled state regularises the head alone (BertForSequenceClassification's place for it).
         self.head_dropout = nn.Dropout(head_dropout)
-        self.head = nn.Linear(backbone.config.hidden_size, 1)
+        self.head = nn.Linear(backbone.config.hidden_size, head_outputs)
         # A zero (or tiny) head starts every reward at the same value, so early margins are all zero
         # and the first gradients come from the data, not from a random initial ranking.
         if head_init_std > 0:

@@ -7,8 +7,11 @@ import torch
 from torch import Tensor
 
 from rmexp.errors import UserError
+from rmexp.losses.bootstrap import bootstrap_counts, resampled_member_loss
 from rmexp.losses.pairwise import bradley_terry
+from rmexp.metrics.disagreement import ensemble_metrics
 from rmexp.metrics.pairwise import pair_accuracy, pairwise_metrics
+from rmexp.models.ensemble import EnsembleRewardModel
 from rmexp.models.reward_model import RewardModel
 from rmexp.modules.base import RewardModule
 
@@ -27,6 +30,8 @@ def freeze_head_bias(model: RewardModel) -> None:
 
 # the per-pair numbers every pairwise batch carries (rmexp/data/pairwise_dataset.py's collate)
 PAIR_FIELDS = ("margin", "probability")
+# what pairwise_metrics reads of the evaluation outputs (the rest: subsets, an ensemble's members)
+PAIRWISE_METRIC_INPUTS = ("chosen", "rejected", "chosen_length", "rejected_length", "chosen_gold", "rejected_gold")
 
 
 def check_pair_fields(loss_fn: PairLoss, pair_fields: tuple[str, ...]) -> None:
@@ -60,16 +65,43 @@ class PairwiseRewardModule(RewardModule):
         self.pair_fields = tuple(pair_fields)
         check_pair_fields(loss_fn, self.pair_fields)
 
-    def _rewards(self, batch: dict[str, Tensor]) -> Tensor:
-        """[2B]: the B chosen rows, then the B rejected rows, pair i's two in rows i and B + i."""
+    @staticmethod
+    def _pair_groups(batch: dict[str, Tensor]) -> Tensor:
+        """[B, 2]: pair i's two rows, i (chosen) and B + i (rejected)."""
         pairs = batch["input_ids"].shape[0] // 2
         rows = torch.arange(pairs, device=batch["input_ids"].device)
-        return self.grouped_rewards(batch, torch.stack([rows, rows + pairs], dim=1))
+        return torch.stack([rows, rows + pairs], dim=1)
+
+    def _rewards(self, batch: dict[str, Tensor]) -> Tensor:
+        """[2B]: the B chosen rows, then the B rejected rows, pair i's two in rows i and B + i."""
+        return self.grouped_rewards(batch, self._pair_groups(batch))
+
+    def _member_rewards(self, batch: dict[str, Tensor]) -> Tensor:
+        """[2B, K]: every ensemble member's rewards, rows as in `_rewards`."""
+        return self.model.grouped_members(batch["input_ids"], batch["attention_mask"], self._pair_groups(batch)).float()
+
+    def _ensemble_loss(self, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
+        """The members' mean loss, each member on its bootstrap resample of the pairs; the rewards [2B, K]."""
+        members = self._member_rewards(batch)
+        chosen, rejected = members.chunk(2)
+        settings = self.model.ensemble
+        if settings.bootstrap:
+            counts = bootstrap_counts(settings.seed, settings.members, batch["pair_index"])
+        else:  # every member on every pair: the members differ by their heads' random start alone
+            counts = torch.ones_like(chosen, dtype=torch.long)
+        fields = {name: batch[name] for name in self.pair_fields}
+        return resampled_member_loss(self.loss_fn, chosen, rejected, counts, **fields), members
 
     def training_loss(self, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
-        rewards = self._rewards(batch)
-        chosen, rejected = rewards.chunk(2)
-        loss = self.loss_fn(chosen, rejected, **{name: batch[name] for name in self.pair_fields})
+        if isinstance(self.model, EnsembleRewardModel):
+            # the regularizers act on the members' mean reward; accuracy is the aggregate's
+            loss, members = self._ensemble_loss(batch)
+            rewards = members.mean(-1)
+            chosen, rejected = self.model.aggregate(members.detach()).chunk(2)
+        else:
+            rewards = self._rewards(batch)
+            chosen, rejected = rewards.chunk(2)
+            loss = self.loss_fn(chosen, rejected, **{name: batch[name] for name in self.pair_fields})
         metrics = {
             "accuracy": pair_accuracy(chosen.detach(), rejected.detach()),
             "reward_mean": rewards.detach().mean(),
@@ -78,10 +110,17 @@ class PairwiseRewardModule(RewardModule):
         return loss, rewards, metrics
 
     def evaluation_outputs(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
-        chosen, rejected = self._rewards(batch).chunk(2)
         chosen_length, rejected_length = batch["response_length"].chunk(2)
         chosen_gold, rejected_gold = batch["gold"].chunk(2)
+        if isinstance(self.model, EnsembleRewardModel):
+            chosen_members, rejected_members = self._member_rewards(batch).chunk(2)
+            chosen, rejected = self.model.aggregate(chosen_members), self.model.aggregate(rejected_members)
+            members = {"chosen_members": chosen_members, "rejected_members": rejected_members}
+        else:
+            chosen, rejected = self._rewards(batch).chunk(2)
+            members = {}
         return {
+            **members,
             "chosen": chosen,
             "rejected": rejected,
             "chosen_length": chosen_length,
@@ -105,7 +144,10 @@ class PairwiseRewardModule(RewardModule):
         return outputs["chosen"] - outputs["rejected"]
 
     def evaluation_metrics(self, outputs: dict[str, Tensor]) -> dict[str, Tensor]:
-        scored = ("chosen", "rejected", "chosen_length", "rejected_length", "chosen_gold", "rejected_gold")
-        metrics = pairwise_metrics(**{key: outputs[key] for key in scored})
+        metrics = pairwise_metrics(**{key: value for key, value in outputs.items() if key in PAIRWISE_METRIC_INPUTS})
+        if "chosen_members" in outputs:
+            members = (outputs["chosen_members"], outputs["rejected_members"])
+            aggregate = (outputs["chosen"], outputs["rejected"])
+            metrics |= ensemble_metrics(*members, *aggregate, outputs["chosen_gold"], outputs["rejected_gold"])
         fields = {name: outputs[name] for name in self.pair_fields}
         return metrics | {"loss": self.loss_fn(outputs["chosen"], outputs["rejected"], **fields)}
