@@ -133,7 +133,7 @@ def test_score_leaves_no_temporary_file_when_scoring_fails(run_dir, tmp_path, mo
     def broken(*args, **kwargs):
         raise RuntimeError("the model failed mid-file")
 
-    monkeypatch.setattr(score, "reward_texts", broken)
+    monkeypatch.setattr(score, "score_texts", broken)
     rows = write(tmp_path / "rows.jsonl", [{"prompt": "q", "response": "r"}])
     model, tokenizer = load_reward_model(run_dir)
     with pytest.raises(RuntimeError):
