@@ -36,6 +36,7 @@ from rich.markup import escape
 
 from rmexp import CONFIG_DIR
 from rmexp.config_checks import check_train_config
+from rmexp.config_tree import print_config_tree
 from rmexp.devices import check_accelerator
 from rmexp.errors import TrainingDiverged, UserError, composed_or_exit_2, describe_user_error
 from rmexp.evaluate import report_split
@@ -285,6 +286,7 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     checkpoint = None
     if cfg.get("resume"):
         cfg, checkpoint = resumed_config(cfg, list(HydraConfig.get().overrides.task))
+    print_config_tree(cfg)
     output_dir = Path(cfg.paths.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     summary = train(cfg, output_dir, checkpoint)
