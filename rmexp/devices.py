@@ -18,6 +18,12 @@ def no_cuda_reason() -> str:
     return f"torch {torch.__version__} here is {build} (README, 'GPU' says how to install a CUDA build)"
 
 
+def no_mps_reason() -> str:
+    if not torch.backends.mps.is_built():
+        return f"torch {torch.__version__} here is built without MPS, which only Apple-silicon Macs have"
+    return "torch is built with MPS, but this Mac offers none (macOS 12.3 or later and Apple silicon needed)"
+
+
 def resolve_device(requested: str, key: str = "device") -> torch.device:
     """The torch device `requested` names; `auto` is the first CUDA GPU, else Apple's MPS, else the CPU."""
     if requested == "auto":
@@ -41,9 +47,9 @@ def resolve_device(requested: str, key: str = "device") -> torch.device:
 
 
 def check_accelerator(accelerator: str) -> None:
-    """Refuse `trainer.accelerator=gpu` on a machine without CUDA, with the reason and the way out."""
+    """Refuse `trainer.accelerator=gpu` (or `mps`) on a machine without one, with the reason and the way out."""
+    way_out = "train with trainer=cpu, or trainer=auto to take a GPU wherever there is one"
     if str(accelerator) in GPU_ACCELERATORS and not torch.cuda.is_available():
-        raise UserError(
-            f"trainer.accelerator={accelerator}: no CUDA GPU; {no_cuda_reason()}; "
-            "train with trainer=cpu, or trainer=auto to take a GPU wherever there is one"
-        )
+        raise UserError(f"trainer.accelerator={accelerator}: no CUDA GPU; {no_cuda_reason()}; {way_out}")
+    if str(accelerator) == "mps" and not torch.backends.mps.is_available():
+        raise UserError(f"trainer.accelerator=mps: Apple's MPS is not available here ({no_mps_reason()}); {way_out}")

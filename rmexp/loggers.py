@@ -1,4 +1,4 @@
-"""Weights & Biases through Lightning, offline unless the user's environment asks for online.
+"""Weights & Biases through Lightning, offline unless the user's environment asks for online; MLflow in a folder.
 
 A run must never fail for want of a W&B account or a network: offline needs neither, and an online
 start that fails (no API key, no route) falls back to offline with a warning. `wandb sync` uploads
@@ -12,7 +12,7 @@ import os
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from pytorch_lightning.loggers import WandbLogger
+from pytorch_lightning.loggers import Logger, WandbLogger
 
 log = logging.getLogger(__name__)
 
@@ -75,3 +75,16 @@ def wandb_logger(
         logger = without_anonymous(WandbLogger(save_dir=save_dir, project=project, mode="offline", **init_kwargs))
         logger.experiment  # noqa: B018
     return logger
+
+
+def mlflow_logger(tracking_uri: str, **kwargs) -> Logger:
+    """MLflow's logger; a `file:` tracking URI (a folder, no server) is allowed, as MLflow 3 no longer does by default.
+
+    MLflow 3 refuses its file store unless MLFLOW_ALLOW_FILE_STORE is set, and its database store
+    needs SQLAlchemy 2, which the Optuna sweeper's pin excludes; the folder keeps a run self-contained.
+    """
+    from pytorch_lightning.loggers import MLFlowLogger  # only where MLflow is asked for
+
+    if tracking_uri.startswith("file:"):
+        os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
+    return MLFlowLogger(tracking_uri=tracking_uri, **kwargs)

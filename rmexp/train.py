@@ -30,6 +30,7 @@ from rich.markup import escape
 
 from rmexp import CONFIG_DIR
 from rmexp.config_checks import check_train_config
+from rmexp.config_tree import print_config_tree
 from rmexp.devices import check_accelerator
 from rmexp.errors import TrainingDiverged, UserError, composed_or_exit_2, describe_user_error
 from rmexp.evaluate import report_split
@@ -242,6 +243,7 @@ def run(cfg: DictConfig, output_dir: Path) -> dict[str, Any]:
     if cfg.get("resume"):
         cfg, checkpoint = resumed_config(cfg, list(HydraConfig.get().overrides.task))
         output_dir = Path(cfg.paths.output_dir)
+    print_config_tree(cfg)
     summary = train(cfg, output_dir, checkpoint)
     print_results_table(summary["metrics"])
     for step, message in summary.get("after_training_errors", {}).items():

@@ -79,17 +79,27 @@ def test_every_option_builds_a_module_and_its_data(compose_train, tmp_path, grou
 
 
 def lacks_what_it_needs(trainer_option: str) -> bool:
-    """gpu, FSDP and DeepSpeed need GPUs, DeepSpeed its optional package too; without them they stop at once."""
+    """gpu, FSDP and DeepSpeed need GPUs (DeepSpeed its package too), mps an Apple GPU; else they stop at once."""
     if trainer_option == "deepspeed" and importlib.util.find_spec("deepspeed") is None:
         return True
+    if trainer_option == "mps":
+        return not torch.backends.mps.is_available()
     return trainer_option in ("gpu", "fsdp", "deepspeed") and not torch.cuda.is_available()
+
+
+def logger_lacks_its_package(logger_option: str) -> bool:
+    """logger=tensorboard and logger=mlflow need the optional [tracking] extra; tests/test_loggers.py runs them."""
+    package = {"tensorboard": "tensorboard", "mlflow": "mlflow"}.get(logger_option)
+    return package is not None and importlib.util.find_spec(package) is None
 
 
 @pytest.mark.parametrize("group", ["trainer", "logger", "callbacks"])
 def test_every_option_of_the_run_groups_instantiates(compose_train, group):
     for option in options(group):
         if group == "trainer" and lacks_what_it_needs(option):
-            continue  # tests/test_ddp.py checks the message they stop with
+            continue  # tests/test_ddp.py and tests/test_devices.py check the message they stop with
+        if group == "logger" and logger_lacks_its_package(option):
+            continue
         cfg = compose_train(f"{group}={option}")
         built = instantiate(cfg[group]) if cfg.get(group) else None
         if group == "logger" and built is not None and hasattr(built.experiment, "finish"):

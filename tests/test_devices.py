@@ -42,6 +42,21 @@ def test_training_on_a_gpu_the_machine_lacks_stops_before_building_with_the_way_
     assert "Traceback" not in stderr
 
 
+@pytest.mark.skipif(torch.backends.mps.is_available(), reason="this machine has Apple's MPS")
+def test_training_on_apple_mps_the_machine_lacks_stops_before_building_with_the_way_out(tmp_path, capfd):
+    code, stderr = run_entry_point("train", ["trainer=mps", *SMALL_LAB, *QUICK, f"hydra.run.dir={tmp_path}"], capfd)
+    assert code == 2
+    assert "error: trainer.accelerator=mps: Apple's MPS is not available here (torch " in stderr
+    assert "train with trainer=cpu, or trainer=auto to take a GPU wherever there is one" in stderr
+    assert "Traceback" not in stderr
+    assert not (tmp_path / "checkpoints").exists()
+
+
+def test_trainer_mps_composes_on_the_cpu_trainer(compose_train):
+    trainer = compose_train("trainer=mps").trainer
+    assert (trainer.accelerator, trainer.devices, trainer.precision) == ("mps", 1, "32-true")
+
+
 def test_trainer_auto_trains_on_what_there_is(compose_train, tmp_path):
     from rmexp.train import train
 

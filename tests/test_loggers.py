@@ -42,3 +42,16 @@ def test_the_learning_rate_is_logged_each_step_as_scheduled(compose_train, tmp_p
     with next(tmp_path.glob("csv/*/metrics.csv")).open() as file:
         logged = [float(row["lr-AdamW"]) for row in csv.DictReader(file) if row.get("lr-AdamW")]
     assert logged and all(value == pytest.approx(0.002) for value in logged)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(("option", "written"), [("tensorboard", "tensorboard/events.out.tfevents.*"),
+                                                 ("mlflow", "mlruns/*/*/metrics/train/loss")])  # fmt: skip
+def test_tensorboard_and_mlflow_write_their_files_in_the_run_folder(compose_train, tmp_path, option, written):
+    pytest.importorskip(option, reason=f'logger={option} needs pip install -e ".[tracking]"')
+    from rmexp.train import train
+
+    cfg = compose_train(*SMALL_LAB, f"logger={option}", "trainer.max_epochs=1", "trainer.log_every_n_steps=1",
+                        "trainer.enable_progress_bar=false", "export=false")  # fmt: skip
+    assert train(cfg, tmp_path)["status"] == "completed"
+    assert list(tmp_path.glob(written)), sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*"))

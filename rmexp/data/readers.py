@@ -5,11 +5,13 @@ bad row is reported by its line and a malformed line does not hide the rows afte
 stop at the first line it cannot parse and coerce wrongly typed fields before they can be named.
 Parquet, CSV, a `save_to_disk` folder and a folder of data files (`datasets.load_dataset` on a local
 path) are read with `datasets`, and their rows are located by record index. A folder that holds
-its own splits (train / validation / test) keeps them.
+its own splits (train / validation / test) keeps them. A path that is no local file and reads as a
+hub id (`owner/name`) is loaded from the Hugging Face hub by `datasets.load_dataset`, splits kept.
 """
 
 import gzip
 import json
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +25,9 @@ DATASETS_BUILDERS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
 SUPPORTED = "JSON Lines (.jsonl, .jsonl.gz), JSON (.json), Parquet (.parquet), CSV (.csv) or a datasets folder"
 WHOLE_FILE = "all"  # the split name of a file that has no splits of its own
 GZIP_MAGIC = b"\x1f\x8b"
+# owner/name as the hub spells them; a name ending in a data file's suffix is a local path that is missing
+HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
+DATA_SUFFIXES = re.compile(r"\.(jsonl|ndjson|json|parquet|pq|csv|gz|arrow)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,8 @@ def read_splits(path: str | Path, cache_dir: str | Path | None = None) -> dict[s
 
     `cache_dir` is where `datasets` keeps its Arrow copies of Parquet and CSV files.
     """
+    if not Path(path).exists() and is_hub_id(str(path)):
+        return _read_from_hub(str(path), cache_dir)
     path = Path(path)
     if not path.exists():
         raise UserError(
@@ -124,6 +131,37 @@ def _read_with_datasets(path: Path, cache_dir: str | Path | None) -> dict[str, l
         raise UserError(
             f"{path}: could not be read ({type(error).__name__}: {error}); rmexp reads {SUPPORTED}."
         ) from None
+    return _rows_by_split(loaded)
+
+
+def is_hub_id(path: str) -> bool:
+    return HUB_ID.fullmatch(path) is not None and DATA_SUFFIXES.search(path) is None
+
+
+def _read_from_hub(dataset_id: str, cache_dir: str | Path | None) -> dict[str, list[Row]]:
+    """A hub data set's splits, through `datasets` (its cache first, so an offline machine reads what it fetched)."""
+    import datasets
+
+    cache = str(Path(cache_dir) / "datasets") if cache_dir is not None else None
+    try:
+        loaded = datasets.load_dataset(dataset_id, cache_dir=cache)
+    except ConnectionError as error:  # datasets says why (no route, offline mode) in its first line
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise UserError(
+            f"{dataset_id}: no such local file or folder, and the Hugging Face hub, where it would be a data set id, "
+            f"could not be reached ({reason}); download it where there is a network, or point data.path at a local file"
+        ) from None
+    except Exception as error:  # not on the hub, gated, or a format datasets cannot build
+        raise UserError(
+            f"{dataset_id}: no such local file or folder, and not a data set the Hugging Face hub gives "
+            f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''})"
+        ) from None
+    return _rows_by_split(loaded)
+
+
+def _rows_by_split(loaded: Any) -> dict[str, list[Row]]:
+    import datasets
+
     if isinstance(loaded, datasets.Dataset):
         loaded = {WHOLE_FILE: loaded}
     return {

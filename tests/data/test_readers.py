@@ -5,9 +5,10 @@ import json
 import datasets
 import pytest
 
-from rmexp.data.readers import read_splits
+from rmexp.data.readers import is_hub_id, read_splits
 from rmexp.errors import UserError
 
+from ..conftest import QUICK, run_entry_point
 from .conftest import write_jsonl
 
 ROWS = [
@@ -63,6 +64,33 @@ def test_a_folder_of_data_files_loads_with_load_dataset_and_its_splits(tmp_path)
 def test_a_missing_file_says_where_it_looked_and_what_to_do(tmp_path):
     with pytest.raises(UserError, match=r"nope\.jsonl: no such file or folder\. Point data\.path at JSON Lines"):
         read_splits(tmp_path / "nope.jsonl")
+
+
+@pytest.mark.parametrize("path", ["Anthropic/hh-rlhf", "openbmb/UltraFeedback", "allenai/reward-bench"])
+def test_owner_slash_name_reads_as_a_hub_id(path):
+    assert is_hub_id(path)
+
+
+@pytest.mark.parametrize("path", ["pairs.jsonl", "data/pairs.jsonl", "data/pairs.jsonl.gz", "/abs/owner/name",
+                                  "./owner/name", "a/b/c", "data/rows.parquet"])  # fmt: skip
+def test_a_file_name_or_a_deeper_path_stays_a_local_path(path):
+    assert not is_hub_id(path)
+
+
+def test_a_missing_local_file_under_a_folder_keeps_its_message(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UserError, match=r"^data/pairs\.jsonl: no such file or folder\. Point data\.path at"):
+        read_splits("data/pairs.jsonl")
+
+
+@pytest.mark.e2e  # datasets retries the hub for about half a minute before it gives up
+def test_a_hub_id_without_a_network_is_one_line_naming_it_and_the_hub(tmp_path, capfd):
+    code, stderr = run_entry_point("train", ["data=jsonl", "data.path=rmexp-nobody/no-such-pairs", *QUICK,
+                                             f"hydra.run.dir={tmp_path}"], capfd)  # fmt: skip
+    assert code == 2
+    assert "error: rmexp-nobody/no-such-pairs: no such local file or folder, and the Hugging Face hub" in stderr
+    assert "could not be reached" in stderr
+    assert "Traceback" not in stderr
 
 
 def test_an_unsupported_file_type_lists_the_supported_ones(tmp_path):
