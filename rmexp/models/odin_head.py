@@ -35,5 +35,4 @@ class DisentangledRewardModel(RewardModel):
 
     def grouped_heads(self, input_ids: Tensor, attention_mask: Tensor, groups: Tensor) -> tuple[Tensor, Tensor]:
         """(quality rewards, length-head rewards) of every row, from one pass of the trunk (as `grouped`)."""
-        pooled = self.grouped_pooled(input_ids, attention_mask, groups)
-        return self.reward_of(pooled), self.length_reward_of(pooled)
+        return self.grouped_with(input_ids, attention_mask, groups, self.reward_of, self.length_reward_of)

@@ -1,5 +1,7 @@
 """Backbone plus a scalar head: the one interface every loss family trains and every scorer calls."""
 
+from collections.abc import Callable
+
 import torch
 from torch import Tensor, nn
 from transformers import PreTrainedModel
@@ -59,20 +61,31 @@ class RewardModel(nn.Module):
 
         With `share_prefix`, each group is one packed row, its common prefix computed once.
         """
-        return self.reward_of(self.grouped_pooled(input_ids, attention_mask, groups))
+        return self.grouped_with(input_ids, attention_mask, groups, self.reward_of)[0]
 
-    def grouped_pooled(self, input_ids: Tensor, attention_mask: Tensor, groups: Tensor) -> Tensor:
-        """[B, hidden], as `pooled` gives it, in row order; computed as `grouped` computes the rewards."""
+    def grouped_with(
+        self, input_ids: Tensor, attention_mask: Tensor, groups: Tensor, *heads: Callable[[Tensor], Tensor]
+    ) -> tuple[Tensor, ...]:
+        """Each head's output for every row, in row order, from one pass of the trunk (as `grouped`).
+
+        A packed pass applies the heads to its [G, K, hidden] states and then puts the rows in order, so
+        a single head computes, and accumulates its gradient, in the same order whatever else reads the trunk.
+        """
         if not self.share_prefix:
-            return self.pooled(input_ids, attention_mask)
+            pooled = self.pooled(input_ids, attention_mask)
+            return tuple(head(pooled) for head in heads)
         packed = pack_groups(input_ids, attention_mask, groups)
         implementation = self.backbone.config._attn_implementation
         mask = attention_mask_for(packed, implementation, self.head.weight.dtype)
         outputs = self.backbone(input_ids=packed.input_ids, attention_mask=mask, position_ids=packed.position_ids)
         hidden = outputs.last_hidden_state[torch.arange(len(groups), device=groups.device).unsqueeze(1), packed.ends]
         hidden = self.head_dropout(hidden.to(self.head.weight.dtype))  # [G, K, hidden]
-        rows = hidden.new_empty(input_ids.shape[0], hidden.shape[-1])
-        return rows.index_put_((groups.flatten(),), hidden.flatten(0, 1))
+        in_rows = []
+        for head in heads:
+            values = head(hidden)  # [G, K(, outputs)]
+            rows = values.new_empty(input_ids.shape[0], *values.shape[2:])
+            in_rows.append(rows.index_put_((groups.flatten(),), values.flatten(0, 1)))
+        return tuple(in_rows)
 
     @torch.no_grad()
     def score(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:
