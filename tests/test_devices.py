@@ -10,6 +10,7 @@ from .conftest import QUICK, SMALL_LAB, run_entry_point
 from .test_bad_inputs import write
 
 no_gpu = pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA GPU")
+no_mps = pytest.mark.skipif(torch.backends.mps.is_available(), reason="this machine has Apple's MPS")
 
 
 def test_auto_is_a_gpu_where_there_is_one_else_the_cpu():
@@ -33,20 +34,23 @@ def test_cuda_without_a_gpu_says_why_and_what_to_use_instead():
     assert message.endswith("use bon.device=cpu or bon.device=auto")
 
 
-@no_gpu
-def test_training_on_a_gpu_the_machine_lacks_stops_before_building_with_the_way_out(tmp_path, capfd):
-    code, stderr = run_entry_point("train", ["trainer=gpu", *SMALL_LAB, *QUICK, f"hydra.run.dir={tmp_path}"], capfd)
+@pytest.mark.parametrize(
+    ("trainer", "refusal"),
+    [
+        pytest.param("gpu", "trainer.accelerator=gpu: no CUDA GPU; torch ", marks=no_gpu, id="cuda"),
+        pytest.param(
+            "mps", "trainer.accelerator=mps: Apple's MPS is not available here (torch ", marks=no_mps, id="mps"
+        ),
+    ],
+)
+def test_training_on_an_accelerator_the_machine_lacks_stops_before_building_with_the_way_out(
+    tmp_path, capfd, trainer, refusal
+):
+    code, stderr = run_entry_point(
+        "train", [f"trainer={trainer}", *SMALL_LAB, *QUICK, f"hydra.run.dir={tmp_path}"], capfd
+    )
     assert code == 2
-    assert "error: trainer.accelerator=gpu: no CUDA GPU; torch " in stderr
-    assert "train with trainer=cpu, or trainer=auto to take a GPU wherever there is one" in stderr
-    assert "Traceback" not in stderr
-
-
-@pytest.mark.skipif(torch.backends.mps.is_available(), reason="this machine has Apple's MPS")
-def test_training_on_apple_mps_the_machine_lacks_stops_before_building_with_the_way_out(tmp_path, capfd):
-    code, stderr = run_entry_point("train", ["trainer=mps", *SMALL_LAB, *QUICK, f"hydra.run.dir={tmp_path}"], capfd)
-    assert code == 2
-    assert "error: trainer.accelerator=mps: Apple's MPS is not available here (torch " in stderr
+    assert f"error: {refusal}" in stderr
     assert "train with trainer=cpu, or trainer=auto to take a GPU wherever there is one" in stderr
     assert "Traceback" not in stderr
     assert not (tmp_path / "checkpoints").exists()
