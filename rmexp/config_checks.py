@@ -37,6 +37,9 @@ HYDRA_KEYS = {"_target_", "_partial_", "_convert_", "_recursive_", "_args_"}
 class RunSettings(BaseModel):
     model_config = SETTINGS
     seed: WholeNumber = Field(0, description="a whole number")
+    bootstrap_samples: Annotated[int, Field(strict=True, ge=0)] = Field(
+        1000, description="a whole number of prompt resamples >= 0 (0: no intervals)"
+    )
 
 
 class OptimizerSettings(BaseModel):

@@ -53,3 +53,26 @@ def check_accelerator(accelerator: str) -> None:
         raise UserError(f"trainer.accelerator={accelerator}: no CUDA GPU; {no_cuda_reason()}; {way_out}")
     if str(accelerator) == "mps" and not torch.backends.mps.is_available():
         raise UserError(f"trainer.accelerator=mps: Apple's MPS is not available here ({no_mps_reason()}); {way_out}")
+
+
+def cpu_emulates_bf16() -> bool:
+    """True where this CPU has no native bfloat16 arithmetic (oneDNN's test: AVX-512 at least, e.g. AVX2 only).
+
+    There torch falls back to a scalar bfloat16 matmul, hundreds of times slower than float32.
+    """
+    try:
+        return not torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    except (AttributeError, RuntimeError):  # a torch without the check: assume nothing
+        return False
+
+
+def slow_precision(accelerator: str, precision: str | int | None) -> str | None:
+    """A one-line warning for bf16 on a CPU that only emulates it (the run is valid, only very slow), or None."""
+    on_cpu = str(accelerator) == "cpu" or (str(accelerator) == "auto" and not torch.cuda.is_available())
+    if not (on_cpu and str(precision).startswith("bf16") and cpu_emulates_bf16()):
+        return None
+    capability = torch.backends.cpu.get_cpu_capability()
+    return (
+        f"trainer.precision={precision} on a CPU without native bfloat16 (torch sees {capability}, no AVX-512): "
+        "every bfloat16 matmul is emulated, far slower than float32; train with trainer.precision=32-true"
+    )

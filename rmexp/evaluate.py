@@ -32,6 +32,7 @@ from rmexp.export import load_reward_model
 from rmexp.judged_data import with_the_runs_data
 from rmexp.lifecycle import run_job
 from rmexp.metrics.pairwise import subset_accuracy
+from rmexp.metrics.prompt_bootstrap import prompt_bootstrap_intervals
 from rmexp.modules.base import RewardModule
 from rmexp.plots import plot_reliability_diagram, plot_reward_against_length
 from rmexp.summary import print_results_table, write_config, write_json_atomic
@@ -55,16 +56,25 @@ def report_split(
     output_dir: Path,
     logger: Logger | None = None,
     subset_names: list[str] | None = None,
+    bootstrap_samples: int = 0,
 ) -> dict[str, Any]:
-    """Metrics of one split's outputs, its plots in `output_dir/plots`, and the same in W&B where a logger is given.
+    """Metrics of one split's outputs with their prompt-bootstrap intervals, its plots in `output_dir/plots`,
+    and the same in W&B where a logger is given.
 
     `outputs` are the family's evaluation outputs over the whole split: those a test epoch gathered
     (`RewardModule.split_outputs`), or `collect_outputs` for a model evaluated outside training.
     """
-    metrics = {f"{split}/{name}": float(value) for name, value in module.evaluation_metrics(outputs).items()}
-    if subset_names:
-        by_subset = subset_accuracy(outputs["chosen"], outputs["rejected"], outputs["subset"], subset_names)
-        metrics |= {f"{split}/{name}": float(value) for name, value in by_subset.items()}
+
+    def metrics_of(outputs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        metrics = module.evaluation_metrics(outputs)
+        if subset_names:
+            metrics |= subset_accuracy(outputs["chosen"], outputs["rejected"], outputs["subset"], subset_names)
+        return metrics
+
+    metrics = {f"{split}/{name}": float(value) for name, value in metrics_of(outputs).items()}
+    with torch.no_grad():
+        intervals = prompt_bootstrap_intervals(metrics_of, outputs, bootstrap_samples)
+    intervals = {f"{split}/{name}": interval for name, interval in intervals.items()}
     table = module.response_table(outputs)
     plots = {
         "reward_vs_length": plot_reward_against_length(
@@ -83,7 +93,7 @@ def report_split(
             columns=list(table),
             data=torch.stack([column.float() for column in table.values()], dim=1).tolist(),
         )
-    return {"metrics": metrics, "plots": {name: str(path) for name, path in plots.items()}}
+    return {"metrics": metrics, "intervals": intervals, "plots": {name: str(path) for name, path in plots.items()}}
 
 
 def evaluate(cfg: DictConfig, output_dir: Path, overrides: list[str] | None = None) -> dict[str, Any]:
@@ -101,7 +111,8 @@ def evaluate(cfg: DictConfig, output_dir: Path, overrides: list[str] | None = No
     dataloader = getattr(datamodule, f"{cfg.split}_dataloader")()
     logger = instantiate(cfg.logger) if cfg.get("logger") else None
     subset_names = getattr(dataloader.dataset, "subset_names", None)
-    report = report_split(module, collect_outputs(module, dataloader), cfg.split, output_dir, logger, subset_names)
+    outputs = collect_outputs(module, dataloader)
+    report = report_split(module, outputs, cfg.split, output_dir, logger, subset_names, cfg.bootstrap_samples)
     summary = {
         "status": "completed",
         "reward_model": str(cfg.reward_model),
@@ -126,7 +137,7 @@ def main(cfg: DictConfig) -> dict[str, Any] | None:
 def evaluation_job(cfg: DictConfig, output_dir: Path) -> dict[str, Any]:
     write_config(output_dir, cfg)
     summary = evaluate(cfg, output_dir)
-    print_results_table(summary["metrics"], splits=(cfg.split,))
+    print_results_table(summary["metrics"], splits=(cfg.split,), intervals=summary["intervals"])
     Console().print(f"report: {output_dir}")
     return summary
 

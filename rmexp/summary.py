@@ -46,24 +46,39 @@ def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
     write_text_atomic(path, json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
 
 
-def results_table(metrics: dict[str, float], splits: tuple[str, ...] = ("val", "test")) -> Table:
+def results_table(
+    metrics: dict[str, float],
+    splits: tuple[str, ...] = ("val", "test"),
+    intervals: dict[str, list[float]] | None = None,
+) -> Table:
+    """The headline metrics per split; beside the last split, its 95% interval where one was computed."""
     table = Table(title="rmexp results")
     table.add_column("metric")
     for split in splits:
         table.add_column(split, justify="right")
+    shown = splits[-1]
+    if intervals:
+        table.add_column(f"{shown} 95% CI (prompts)", justify="right")
     for key, label in TABLE_METRICS.items():
         values = [metrics.get(f"{split}/{key}") for split in splits]
         if all(value is None for value in values):
             continue
-        table.add_row(label, *("-" if value is None or math.isnan(value) else f"{value:.4f}" for value in values))
+        cells = ["-" if value is None or math.isnan(value) else f"{value:.4f}" for value in values]
+        if intervals:
+            low, high = intervals.get(f"{shown}/{key}", (math.nan, math.nan))
+            cells.append("-" if math.isnan(low) else f"[{low:.4f}, {high:.4f}]")
+        table.add_row(label, *cells)
     return table
 
 
 def print_results_table(
-    metrics: dict[str, float], console: Console | None = None, splits: tuple[str, ...] = ("val", "test")
+    metrics: dict[str, float],
+    console: Console | None = None,
+    splits: tuple[str, ...] = ("val", "test"),
+    intervals: dict[str, list[float]] | None = None,
 ) -> None:
     """The table in the terminal, and as plain text in the command's log file (conf/hydra/job_logging)."""
-    (console or Console()).print(results_table(metrics, splits))
-    as_text = Console(file=io.StringIO(), width=100, color_system=None)
-    as_text.print(results_table(metrics, splits))
+    (console or Console()).print(results_table(metrics, splits, intervals))
+    as_text = Console(file=io.StringIO(), width=120, color_system=None)
+    as_text.print(results_table(metrics, splits, intervals))
     log.info("results:\n%s", as_text.file.getvalue())

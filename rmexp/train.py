@@ -31,7 +31,7 @@ from rich.markup import escape
 from rmexp import CONFIG_DIR
 from rmexp.config_checks import check_train_config
 from rmexp.config_tree import print_config_tree
-from rmexp.devices import check_accelerator
+from rmexp.devices import check_accelerator, slow_precision
 from rmexp.errors import TrainingDiverged, UserError, composed_or_exit_2, describe_user_error
 from rmexp.evaluate import report_split
 from rmexp.export import export_reward_model
@@ -107,6 +107,8 @@ def train(cfg: DictConfig, output_dir: Path, checkpoint: Path | None = None) -> 
                 recording = start_record(cfg, output_dir, summary)
             check_train_config(cfg)
             check_accelerator(cfg.trainer.get("accelerator", "cpu"))
+            if warning := slow_precision(cfg.trainer.get("accelerator", "cpu"), cfg.trainer.get("precision")):
+                log.warning(warning)
             pl.seed_everything(cfg.seed, workers=True)
             module, datamodule = build(cfg)
             logger = build_logger(cfg, output_dir)
@@ -223,8 +225,10 @@ def after_training(
     The checkpoint and summary.json are already on disk; a failure here is listed in the summary
     under `after_training_errors` and shown in the terminal, never raised.
     """
-    # the test epoch's own outputs: the plots show the rewards the test metrics came from, scored once
-    steps = {"report": lambda: report_split(module, module.split_outputs["test"], "test", output_dir, logger)["plots"]}
+    # the test epoch's own outputs: plots and intervals from the rewards the test metrics came from, scored once
+    test_outputs = module.split_outputs["test"]
+    steps = {"report": lambda: report_split(module, test_outputs, "test", output_dir, logger,
+                                            bootstrap_samples=cfg.bootstrap_samples)}  # fmt: skip
     if cfg.get("export", True):
         steps["export"] = lambda: str(export_reward_model(module.model, datamodule.tokenizer, output_dir / "export"))
     artifacts, errors = {}, {}
@@ -234,7 +238,10 @@ def after_training(
         except Exception as error:  # reported, and the run's results are kept
             log.warning("after training, %s failed: %s", name, error, exc_info=not isinstance(error, UserError))
             errors[name] = f"{type(error).__name__}: {error}"
-    return {"artifacts": artifacts, "after_training_errors": errors}
+    report = artifacts.pop("report", {})
+    if report:
+        artifacts["report"] = report["plots"]
+    return {"artifacts": artifacts, "intervals": report.get("intervals", {}), "after_training_errors": errors}
 
 
 def run(cfg: DictConfig, output_dir: Path) -> dict[str, Any]:
@@ -245,7 +252,7 @@ def run(cfg: DictConfig, output_dir: Path) -> dict[str, Any]:
         output_dir = Path(cfg.paths.output_dir)
     print_config_tree(cfg)
     summary = train(cfg, output_dir, checkpoint)
-    print_results_table(summary["metrics"])
+    print_results_table(summary["metrics"], intervals=summary.get("intervals"))
     for step, message in summary.get("after_training_errors", {}).items():
         Console(stderr=True, soft_wrap=True).print(f"[yellow]{step} skipped:[/] {escape(message)}", highlight=False)
     Console().print(f"run folder: {output_dir}")

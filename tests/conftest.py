@@ -78,8 +78,14 @@ def folder_contents(folder: Path) -> dict[str, bytes]:
     return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
-# A quick run: one epoch, no logger, no progress bar, no export.
-QUICK = ["logger=none", "trainer.max_epochs=1", "trainer.enable_progress_bar=false", "export=false"]
+# A quick run: one epoch, no logger, no progress bar, no export, no intervals.
+QUICK = [
+    "logger=none",
+    "trainer.max_epochs=1",
+    "trainer.enable_progress_bar=false",
+    "export=false",
+    "bootstrap_samples=0",
+]
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from rmexp import devices
 from rmexp.devices import resolve_device
 from rmexp.errors import UserError
 
@@ -81,3 +82,28 @@ def test_every_scoring_command_refuses_an_unknown_device_before_loading_a_model(
     assert code == 2
     assert f"error: {key}='banana': expected auto, cpu, cuda, cuda:<index> or mps" in stderr
     assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize(
+    ("accelerator", "precision", "emulated", "warned"),
+    [
+        ("cpu", "bf16-mixed", True, True),
+        ("auto", "bf16-true", True, not torch.cuda.is_available()),
+        ("cpu", "bf16-mixed", False, False),  # AVX-512 or AMX: bf16 runs natively
+        ("cpu", "32-true", True, False),
+    ],
+)
+def test_bf16_on_a_cpu_that_only_emulates_it_is_warned_of_with_the_way_out(
+    monkeypatch, accelerator, precision, emulated, warned
+):
+    monkeypatch.setattr(devices, "cpu_emulates_bf16", lambda: emulated)
+    warning = devices.slow_precision(accelerator, precision)
+    assert (warning is not None) == warned
+    if warned:
+        assert f"trainer.precision={precision}" in warning and "trainer.precision=32-true" in warning
+
+
+def test_the_emulation_check_agrees_with_this_cpu():
+    """oneDNN runs bf16 natively from AVX-512 on; a CPU with AVX2 at most emulates it."""
+    capability = torch.backends.cpu.get_cpu_capability()
+    assert devices.cpu_emulates_bf16() == (capability in ("DEFAULT", "NO AVX", "AVX2"))

@@ -32,7 +32,8 @@ def finished_run(tmp_path_factory):
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         cfg = compose("train", overrides=[f"paths.output_dir={run_dir}", *QUICK_LAB, "trainer.max_epochs=2",
                                           "logger=none", "trainer.enable_progress_bar=false",
-                                          "callbacks.progress_bar=null", "callbacks.model_summary=null"])  # fmt: skip
+                                          "callbacks.progress_bar=null", "callbacks.model_summary=null",
+                                          "bootstrap_samples=200"])  # fmt: skip
     (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))  # as rmexp-train writes it
     return train(cfg, run_dir), run_dir
 
@@ -53,6 +54,10 @@ def test_a_run_leaves_plots_an_export_and_the_diagnostics(finished_run):
     for name in ("ece", "longer_preferred_rate", "accuracy_length_inverted", "reward_per_100_tokens",
                  "length_partial_corr", "r2_gold_length"):  # fmt: skip
         assert f"test/{name}" in on_disk["metrics"], name
+    # each test metric's 95% interval over resampled prompts brackets it, and is narrower than [0, 1]
+    low, high = on_disk["intervals"]["test/gold_accuracy"]
+    assert low < on_disk["metrics"]["test/gold_accuracy"] < high and 0 < high - low < 0.2
+    assert set(on_disk["intervals"]) >= {"test/accuracy", "test/ece", "test/accuracy_length_matched"}
 
 
 @pytest.mark.parametrize("source", ["run folder", "export"])
@@ -60,10 +65,13 @@ def test_eval_reports_what_training_reported_on_the_test_split(finished_run, tmp
     summary, run_dir = finished_run
     model_path = run_dir if source == "run folder" else run_dir / "export"
     report = evaluate(
-        compose_eval(f"reward_model={model_path}", f"paths.output_dir={tmp_path / 'eval'}"), tmp_path / "eval"
+        compose_eval(f"reward_model={model_path}", f"paths.output_dir={tmp_path / 'eval'}", "bootstrap_samples=200"),
+        tmp_path / "eval",
     )
     for name in ("accuracy", "gold_accuracy", "length_corr", "ece", "accuracy_length_inverted"):
         assert report["metrics"][f"test/{name}"] == pytest.approx(summary["metrics"][f"test/{name}"], abs=1e-4), name
+        # the same prompts resampled with the same seed: the same intervals
+        assert report["intervals"][f"test/{name}"] == pytest.approx(summary["intervals"][f"test/{name}"], abs=1e-4)
     assert (tmp_path / "eval" / "summary.json").is_file()
     assert (tmp_path / "eval" / "plots" / "test_reliability.png").is_file()
 

@@ -136,12 +136,36 @@ def test_every_ablation_sweeps_five_seeds_and_names_what_to_compare(experiment):
 
 
 def test_the_scale_knob_swaps_in_the_large_size():
-    small = compose_with_hydra("experiment=feedback_type")
-    large = compose_with_hydra("experiment=feedback_type", "experiment/scale=large")
+    level = "+experiment/subjectivity=moderate"
+    small = compose_with_hydra("experiment=feedback_type", level)
+    large = compose_with_hydra("experiment=feedback_type", level, "experiment/scale=large")
     assert (small.data.lab.num_prompts, large.data.lab.num_prompts) == (600, 20000)
     assert (small.model.reward_model.hidden_size, large.model.reward_model.hidden_size) == (64, 256)
     assert large.trainer.precision == "bf16-mixed"
     assert large.data.lab.annotator_offset_spread == small.data.lab.annotator_offset_spread == 2.0
+    assert large.data.lab.annotator_taste_spread == small.data.lab.annotator_taste_spread == 0.5
+
+
+@pytest.mark.parametrize(
+    ("arm", "module", "normalization"),
+    [
+        ("bt", "PairwiseRewardModule", None),
+        ("pointwise", "PointwiseRewardModule", "none"),
+        ("pointwise_per_annotator", "PointwiseRewardModule", "annotator"),
+        ("listwise", "ListwiseRewardModule", None),
+    ],
+)
+def test_each_feedback_arm_picks_its_loss_family_at_every_subjectivity_level(arm, module, normalization):
+    spreads = []
+    for level in ("low", "moderate", "strong"):
+        cfg = compose_with_hydra("experiment=feedback_type", f"+experiment/subjectivity={level}",
+                                 f"+experiment/feedback_arm={arm}")  # fmt: skip
+        assert cfg.loss._target_.endswith(module)
+        assert cfg.loss.get("score_normalization") == normalization
+        lab = cfg.data.lab
+        spreads.append((lab.annotator_scale_spread, lab.annotator_offset_spread, lab.annotator_taste_spread,
+                        lab.annotator_length_spread))  # fmt: skip
+    assert spreads == sorted(spreads) and len(set(spreads)) == 3, "each level more subjective than the last"
 
 
 @pytest.mark.parametrize(

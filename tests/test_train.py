@@ -61,6 +61,11 @@ def test_the_terminal_shows_the_results_table(quick_run):
     assert "rmexp results" in result.stdout
     assert "accuracy (gold)" in result.stdout
     assert "corr(reward, length)" in result.stdout
+    # beside the test column, each metric's interval over resampled prompts, as summary.json has it
+    assert "test 95% CI (prompts)" in result.stdout
+    summary = json.loads((quick_run[0] / "summary.json").read_text())
+    low, high = summary["intervals"]["test/gold_accuracy"]
+    assert f"[{low:.4f}, {high:.4f}]" in result.stdout
 
 
 def test_the_terminal_ends_with_the_table_and_the_run_folder_keeps_the_whole_log(quick_run):

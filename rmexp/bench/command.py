@@ -101,6 +101,21 @@ def case_precision(cfg: DictConfig | dict, case: DictConfig | dict) -> str:
     return case.get("precision") or cfg["precision"]
 
 
+def native_precision(requested: str, peaks: dict[str, float]) -> tuple[str, str | None]:
+    """The bench's precision on this device, and why it is not the one asked for (or None).
+
+    bf16 pays only where the device multiplies bfloat16 natively: a CPU without AVX-512 (AVX2 only)
+    emulates it far below its float32 rate, and a bench in bf16 there would time that emulation, the
+    same in both systems, instead of the systems. Both then run in float32, and the report says so.
+    """
+    if requested.startswith("bf16") and peaks["bfloat16"] < peaks["float32"]:
+        return "32-true", (
+            f"precision={requested} asked, run as 32-true: this device's bfloat16 matmul peak "
+            f"({peaks['bfloat16'] / 1e9:.3g} GFLOP/s) is below its float32 peak ({peaks['float32'] / 1e9:.3g} GFLOP/s)"
+        )
+    return requested, None
+
+
 def training_job(cfg: DictConfig, case: DictConfig, system: str, **changes: Any) -> dict[str, Any]:
     job = {"_target_": f"rmexp.bench.{system}_runner.train_and_score", "_convert_": "all"}
     job["run"] = case_run(cfg, case, **changes)
@@ -219,6 +234,8 @@ def report_markdown(report: dict[str, Any]) -> str:
         f"- both systems: {cfg['batch_size']} pairs a step, max length {cfg['max_length']}, seed {cfg['seed']}, "
         f"precision {cfg['precision']} where a case names none, on {report['machine']['device']}"
     )
+    if report.get("precision_note"):
+        parts.append(f"- {report['precision_note']}")
     if cfg.get("random_weights"):
         parts.append("- random weights from each backbone's config: throughput is real, accuracy is not reported")
     for name, case in report["cases"].items():
@@ -254,6 +271,9 @@ def run_bench(cfg: DictConfig) -> dict[str, Any]:
     machine = describe_machine(cfg.threads, device)
     peaks = jobs.run({"_target_": "rmexp.bench.gemm.matmul_peaks", "size": cfg.matmul_size, "device": cfg.device})
     peaks.pop("peak_memory_mib")
+    cfg.precision, precision_note = native_precision(cfg.precision, peaks)
+    if precision_note:
+        print(precision_note, flush=True)
     cases: dict[str, Any] = {}
     for name, case in cfg.cases.items():
         if case is None:
@@ -283,6 +303,7 @@ def run_bench(cfg: DictConfig) -> dict[str, Any]:
     report = {
         "machine": machine,
         "matmul_peak": peaks,
+        "precision_note": precision_note,
         "config": OmegaConf.to_container(cfg, resolve=True),
         "cases": cases,
         "scaling": scaling,

@@ -4,14 +4,16 @@ Real preference data carries no ground truth, so nothing measured on it can sepa
 quality" from "the RM learned what annotators reward by mistake" (length, above all). The lab draws
 prompts and responses from real English words, gives every word a hidden per-topic quality weight,
 and defines the gold reward as the mean weight of a response's words, independent of its length by
-construction. Simulated annotators then see a utility
+construction. A panel of simulated annotators then sees, annotator a, a utility
 
-    u = gold + beta_len * log(length) + noise
+    u_a = gold_a + beta_len_a * log(length) + noise
 
-and produce all three label types from the same responses: pairwise choices (Bradley-Terry on u),
-1-10 ratings from annotators with their own scale and offset, and rankings of K responses
-(Plackett-Luce on u). Every example keeps its gold reward and lengths; the test split is labelled
-by gold, so test accuracy is accuracy against the truth.
+where gold_a is the mean of the response's words under a's own view of their weights and beta_len_a
+is a's own taste for length, and every label type comes from the same panel and the same responses:
+a's pairwise choices (Bradley-Terry on u_a), a's 1-10 ratings (u_a through a's own scale and offset)
+and a's rankings of K responses (Plackett-Luce on u_a). With no spread in the panel's views all
+annotators share one utility and only their rating scales differ. Every example keeps its gold
+reward and lengths; the test split is labelled by gold, so test accuracy is accuracy against the truth.
 """
 
 from dataclasses import dataclass, field
@@ -60,6 +62,8 @@ class LabSpec:
     num_annotators: PositiveInt = 5
     annotator_scale_spread: NonNegativeFloat = 0.3
     annotator_offset_spread: NonNegativeFloat = 1.0
+    annotator_taste_spread: NonNegativeFloat = 0.0
+    annotator_length_spread: NonNegativeFloat = 0.0
     rating_noise_std: NonNegativeFloat = 0.5
     val_fraction: Annotated[float, Field(ge=0, lt=1)] = 0.1
     test_fraction: Annotated[float, Field(gt=0, lt=1)] = 0.2
@@ -112,11 +116,14 @@ class LabData:
     response_prompt: np.ndarray
     response_length: np.ndarray
     response_gold: np.ndarray
-    response_utility: np.ndarray  # what annotators perceive, before per-annotation noise
+    response_utility: np.ndarray  # the panel's shared view (gold + beta_len * log length), before noise
+    annotator_utility: np.ndarray  # [num_annotators, n_responses]: what each annotator perceives, before noise
     pairs: np.ndarray  # [n, 2] response indices (chosen, rejected) as labelled
+    pair_annotator: np.ndarray  # who labelled each pair; -1 for test pairs, ordered by gold
     ratings: np.ndarray  # [n_responses] 1-10
     rating_annotator: np.ndarray
     rankings: list[np.ndarray]  # response indices, best first: K per list, all R on test prompts
+    ranking_annotator: np.ndarray  # who ranked each list; -1 for test lists, ordered by gold
     extras: dict = field(default_factory=dict)
 
     def split_of_response(self, response_index: np.ndarray) -> np.ndarray:
@@ -178,18 +185,25 @@ def generate(spec: LabSpec) -> LabData:
     response_prompt = np.repeat(np.arange(spec.num_prompts), spec.responses_per_prompt)
     response_length = rng.integers(spec.length_min, spec.length_max + 1, size=n_responses)
     skill = rng.normal(0.0, spec.quality_spread, size=n_responses)
-    responses, response_gold = [], np.empty(n_responses)
+    responses, response_gold, response_words = [], np.empty(n_responses), []
     for i in range(n_responses):
         topic = prompt_topic[response_prompt[i]]
         word_ids = draw_words(rng, word_weights, topic, response_length[i], skill[i])
         responses.append(" ".join(words[j] for j in word_ids))
+        response_words.append(word_ids)
         response_gold[i] = gold_reward(word_weights, topic, word_ids)
     utility = response_gold + spec.beta_len * np.log(response_length)
 
+    # The panel draws from a stream of its own, so a lab whose annotators share one view is the same
+    # lab, label for label, as before the panel had views.
+    panel_rng = np.random.default_rng([spec.seed, 1])
+    annotator_utility = _annotator_utilities(
+        panel_rng, spec, response_gold, prompt_topic[response_prompt], response_words, response_length
+    )
     is_test = prompt_split[response_prompt] == SPLITS.index("test")
-    pairs = _pairwise_labels(rng, spec, utility, response_gold, is_test)
-    ratings, rating_annotator = _ratings(rng, spec, utility)
-    rankings = _rankings(rng, spec, utility, response_gold, is_test)
+    pairs, pair_annotator = _pairwise_labels(rng, panel_rng, spec, annotator_utility, response_gold, is_test)
+    ratings, rating_annotator = _ratings(rng, spec, utility, annotator_utility)
+    rankings, ranking_annotator = _rankings(rng, panel_rng, spec, annotator_utility, response_gold, is_test)
 
     return LabData(
         spec=spec,
@@ -203,10 +217,13 @@ def generate(spec: LabSpec) -> LabData:
         response_length=response_length,
         response_gold=response_gold,
         response_utility=utility,
+        annotator_utility=annotator_utility,
         pairs=pairs,
+        pair_annotator=pair_annotator,
         ratings=ratings,
         rating_annotator=rating_annotator,
         rankings=rankings,
+        ranking_annotator=ranking_annotator,
     )
 
 
@@ -226,62 +243,112 @@ def _noisy(rng: np.random.Generator, spec: LabSpec, utility: np.ndarray) -> np.n
     return utility + rng.normal(0.0, spec.noise_std, size=utility.shape)
 
 
-def _pairwise_labels(
-    rng: np.random.Generator, spec: LabSpec, utility: np.ndarray, gold: np.ndarray, is_test: np.ndarray
+def _annotator_utilities(
+    rng: np.random.Generator,
+    spec: LabSpec,
+    response_gold: np.ndarray,
+    response_topic: np.ndarray,
+    response_words: list[np.ndarray],
+    response_length: np.ndarray,
 ) -> np.ndarray:
-    """Distinct response pairs per prompt; P(first chosen) = sigmoid((u_a - u_b) / temperature).
+    """Each annotator's utility for every response: [num_annotators, n_responses].
+
+    Annotator a weighs words by word_weights + its own N(0, annotator_taste_spread) deviation (its view
+    of quality) and length by beta_len + N(0, annotator_length_spread) (its taste for length), so raters
+    disagree on which response is better, not only on the numbers they give. Its gold is the true gold
+    plus the mean of its deviations over the response's words, so a panel with no spread sees exactly gold.
+    """
+    shape = (spec.num_annotators, spec.num_topics, spec.vocab_size)
+    deviation = rng.normal(0.0, spec.annotator_taste_spread, size=shape)
+    own_beta_len = spec.beta_len + rng.normal(0.0, spec.annotator_length_spread, size=spec.num_annotators)
+    own_deviation = np.stack(
+        [deviation[:, topic, ids].mean(axis=1) for topic, ids in zip(response_topic, response_words, strict=True)],
+        axis=1,
+    )
+    return (response_gold + own_deviation) + own_beta_len[:, None] * np.log(response_length)[None, :]
+
+
+def _pairwise_labels(
+    rng: np.random.Generator,
+    panel_rng: np.random.Generator,
+    spec: LabSpec,
+    annotator_utility: np.ndarray,
+    gold: np.ndarray,
+    is_test: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct response pairs per prompt, each labelled by one annotator a of the panel with
+    P(first chosen) = sigmoid((u_a(first) - u_a(second)) / temperature); returns the pairs and who labelled them.
 
     A test prompt gets every one of its C(R, 2) pairs, ordered by gold: the same pairs that the
     pointwise and listwise views are scored on, so all loss families meet one test set.
     """
     first, second = np.triu_indices(spec.responses_per_prompt, k=1)
     n_pairs = min(spec.pairs_per_prompt, len(first))
-    rows = []
+    rows, annotators = [], []
     for prompt in range(spec.num_prompts):
         offset = prompt * spec.responses_per_prompt
         if is_test[offset]:
             a, b = first + offset, second + offset
             a_wins = gold[a] > gold[b]
+            annotator = np.full(len(a), -1)
         else:
             picked = rng.choice(len(first), size=n_pairs, replace=False)
             a, b = first[picked] + offset, second[picked] + offset
-            delta = (_noisy(rng, spec, utility[a]) - _noisy(rng, spec, utility[b])) / spec.temperature
-            a_wins = rng.random(n_pairs) < 1.0 / (1.0 + np.exp(-delta))
+            annotator = panel_rng.integers(spec.num_annotators, size=n_pairs)
+            utility_a, utility_b = annotator_utility[annotator, a], annotator_utility[annotator, b]
+            delta = (_noisy(rng, spec, utility_a) - _noisy(rng, spec, utility_b)) / spec.temperature
+            with np.errstate(over="ignore"):  # a sharp temperature overflows exp to inf: P = 0, as it should
+                a_wins = rng.random(n_pairs) < 1.0 / (1.0 + np.exp(-delta))
         rows.append(np.where(a_wins[:, None], np.stack([a, b], 1), np.stack([b, a], 1)))
-    return np.concatenate(rows)
+        annotators.append(annotator)
+    return np.concatenate(rows), np.concatenate(annotators)
 
 
-def _ratings(rng: np.random.Generator, spec: LabSpec, utility: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A 1-10 rating per response from one of A annotators, each with a private scale and offset.
+def _ratings(
+    rng: np.random.Generator, spec: LabSpec, utility: np.ndarray, annotator_utility: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """A 1-10 rating per response from one of A annotators: its own utility through its own scale and offset.
 
-    The rating maps the utility (standardised over the lab) to 5.5 + 2 * scale_a * z + offset_a + noise:
-    annotators agree on the order but not on the numbers, which is what makes pointwise labels noisy.
+    The rating maps the annotator's utility (standardised by the panel's shared view over the lab) to
+    5.5 + 2 * scale_a * z + offset_a + noise: with no spread in views, annotators agree on the order but
+    not on the numbers, which is what makes pointwise labels noisy.
     """
     scale = np.exp(rng.normal(0.0, spec.annotator_scale_spread, size=spec.num_annotators))
     offset = rng.normal(0.0, spec.annotator_offset_spread, size=spec.num_annotators)
     annotator = rng.integers(spec.num_annotators, size=utility.shape[0])
-    z = (_noisy(rng, spec, utility) - utility.mean()) / (utility.std() + 1e-12)
+    own = annotator_utility[annotator, np.arange(utility.shape[0])]
+    z = (_noisy(rng, spec, own) - utility.mean()) / (utility.std() + 1e-12)
     raw = 5.5 + 2.0 * scale[annotator] * z + offset[annotator]
     raw += rng.normal(0.0, spec.rating_noise_std, size=raw.shape)
     return np.clip(np.rint(raw), 1, 10), annotator
 
 
 def _rankings(
-    rng: np.random.Generator, spec: LabSpec, utility: np.ndarray, gold: np.ndarray, is_test: np.ndarray
-) -> list[np.ndarray]:
-    """K responses per list, ranked by Plackett-Luce on u / temperature (sorting u/T + Gumbel noise).
+    rng: np.random.Generator,
+    panel_rng: np.random.Generator,
+    spec: LabSpec,
+    annotator_utility: np.ndarray,
+    gold: np.ndarray,
+    is_test: np.ndarray,
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """K responses per list, each list ranked by one annotator a by Plackett-Luce on u_a / temperature
+    (sorting u_a/T + Gumbel noise); returns the lists and who ranked them.
 
     A test prompt gets one list of all its responses, ranked by gold.
     """
-    rows = []
+    rows, annotators = [], []
     for prompt in range(spec.num_prompts):
         offset = prompt * spec.responses_per_prompt
         if is_test[offset]:
             members = np.arange(spec.responses_per_prompt) + offset
             rows.append(members[np.argsort(-gold[members], kind="stable")])
+            annotators.append(-1)
             continue
         for _ in range(spec.lists_per_prompt):
             members = rng.choice(spec.responses_per_prompt, size=spec.list_size, replace=False) + offset
-            scores = _noisy(rng, spec, utility[members]) / spec.temperature + rng.gumbel(size=spec.list_size)
+            annotator = panel_rng.integers(spec.num_annotators)
+            perceived = _noisy(rng, spec, annotator_utility[annotator, members])
+            scores = perceived / spec.temperature + rng.gumbel(size=spec.list_size)
             rows.append(members[np.argsort(-scores, kind="stable")])
-    return rows
+            annotators.append(annotator)
+    return rows, np.array(annotators)

@@ -11,7 +11,7 @@ from transformers import PreTrainedTokenizerBase
 from rmexp.data.encoding import encode_responses
 from rmexp.data.length_batching import packed_length
 from rmexp.data.padding import pad_sequences
-from rmexp.data.records import NO_GOLD, RankedResponses
+from rmexp.data.records import NO_GOLD, RankedResponses, prompt_indices
 
 
 class ListwiseDataset(Dataset):
@@ -24,12 +24,14 @@ class ListwiseDataset(Dataset):
         responses = [response for record in records for response in record.responses]
         k = sizes.pop() if sizes else 0
         encoded = encode_responses(tokenizer, prompts, responses, max_length, group_size=max(k, 1))
+        prompt_ids = prompt_indices([record.prompt for record in records])
         self.items = [
             {
                 "ids": [e.input_ids for e in encoded[i * k : (i + 1) * k]],
                 "lengths": [e.response_tokens for e in encoded[i * k : (i + 1) * k]],
                 "ranks": record.ranks,
                 "gold": record.gold or [NO_GOLD] * k,
+                "prompt_id": prompt_ids[i],
             }
             for i, record in enumerate(records)
         ]
@@ -53,4 +55,5 @@ class ListwiseDataset(Dataset):
             "ranks": torch.tensor([item["ranks"] for item in items]),
             "response_length": torch.tensor([item["lengths"] for item in items], dtype=torch.float32),
             "gold": torch.tensor([item["gold"] for item in items], dtype=torch.float32),
+            "prompt_id": torch.tensor([item["prompt_id"] for item in items]),
         }

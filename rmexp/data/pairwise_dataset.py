@@ -7,7 +7,7 @@ from transformers import PreTrainedTokenizerBase
 from rmexp.data.encoding import encode_responses
 from rmexp.data.length_batching import packed_length
 from rmexp.data.padding import pad_sequences
-from rmexp.data.records import PreferencePair
+from rmexp.data.records import PreferencePair, prompt_indices
 
 
 class PairwiseDataset(Dataset):
@@ -27,6 +27,7 @@ class PairwiseDataset(Dataset):
         responses = [response for pair in pairs for response in (pair.chosen, pair.rejected)]
         encoded = encode_responses(tokenizer, [p for p in prompts for _ in range(2)], responses, max_length, 2)
         chosen, rejected = encoded[0::2], encoded[1::2]
+        prompt_ids = prompt_indices(prompts)
         self.items = [
             {
                 "chosen_ids": c.input_ids,
@@ -37,6 +38,7 @@ class PairwiseDataset(Dataset):
                 "probability": pair.probability,
                 "subset": subset_index[pair.subset],
                 "index": index,
+                "prompt_id": prompt_ids[index],
             }
             for index, (pair, c, r) in enumerate(zip(pairs, chosen, rejected, strict=True))
         ]
@@ -67,4 +69,5 @@ class PairwiseDataset(Dataset):
             "subset": torch.tensor([item["subset"] for item in items]),
             # the pair's place in the data set, the same every epoch: it draws an ensemble member's bootstrap count
             "pair_index": torch.tensor([item["index"] for item in items]),
+            "prompt_id": torch.tensor([item["prompt_id"] for item in items]),
         }

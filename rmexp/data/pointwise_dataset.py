@@ -14,7 +14,7 @@ from transformers import PreTrainedTokenizerBase
 
 from rmexp.data.encoding import encode_responses
 from rmexp.data.padding import pad_sequences
-from rmexp.data.records import RatedResponse
+from rmexp.data.records import RatedResponse, prompt_indices
 
 SCORE_KEYS = {"none": "score", "dataset": "score_z_dataset", "annotator": "score_z_annotator"}
 
@@ -41,7 +41,7 @@ class PointwiseDataset(Dataset):
     def __init__(self, records: list[RatedResponse], tokenizer: PreTrainedTokenizerBase, max_length: int):
         self.pad_token_id = tokenizer.pad_token_id
         encoded = encode_responses(tokenizer, [r.prompt for r in records], [r.response for r in records], max_length)
-        prompt_ids: dict[str, int] = {}
+        prompt_ids = prompt_indices([r.prompt for r in records])
         dataset_z, annotator_z = z_scores([r.score for r in records]), per_annotator_z_scores(records)
         self.items = [
             {
@@ -51,7 +51,7 @@ class PointwiseDataset(Dataset):
                 "score_z_dataset": dataset_z[i],
                 "score_z_annotator": annotator_z[i],
                 "gold": r.gold,
-                "prompt_id": prompt_ids.setdefault(r.prompt, len(prompt_ids)),
+                "prompt_id": prompt_ids[i],
             }
             for i, (r, e) in enumerate(zip(records, encoded, strict=True))
         ]

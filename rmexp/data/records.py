@@ -49,3 +49,10 @@ class RankedResponses:
     responses: list[str]
     ranks: list[int]
     gold: list[float] = field(default_factory=list)
+
+
+def prompt_indices(prompts: list[str]) -> list[int]:
+    """Each prompt's index among the distinct prompts, in order of first appearance: the unit that a
+    bootstrap interval resamples (rmexp/metrics/prompt_bootstrap.py), as pairs of one prompt are not independent."""
+    index: dict[str, int] = {}
+    return [index.setdefault(prompt, len(index)) for prompt in prompts]

@@ -61,6 +61,7 @@ def pairwise_metrics(
         torch.ones_like(chosen),
         (chosen_length, rejected_length),
         gold,
+        None if chosen_gold is None or rejected_gold is None else chosen_gold - rejected_gold,
     )
     if gold is not None and not torch.isnan(gold).any():
         metrics["gold_accuracy"] = gold_accuracy(chosen, rejected, chosen_gold, rejected_gold)
@@ -74,23 +75,36 @@ def diagnostics(
     preference_gap: Tensor,
     pair_lengths: tuple[Tensor, Tensor],
     gold: Tensor | None = None,
+    gold_gap: Tensor | None = None,
 ) -> dict[str, Tensor]:
     """Length bias and calibration, the same for every family: per response, then per compared pair.
 
     `rewards`, `lengths` and `gold` are flat over the responses; the gaps and `pair_lengths` (the
-    first and the second response's) are over the pairs the labels order (a labelled pair, two
-    responses of one list or of one prompt), `preference_gap` > 0 where the first is preferred. Gold
-    metrics only where gold is known (the lab).
+    first and the second response's) are over the compared pairs (a labelled pair, two responses of
+    one list or of one prompt), `preference_gap` > 0 where the labels prefer the first, `gold_gap` the
+    same pairs' gold difference. Where gold is known (the lab) the pair diagnostics are on the pairs
+    as gold orders them, so every family is judged on the same pairs whatever its labels; the same
+    diagnostics against the family's own labels are named `labels/...`. Without gold they are on the labels.
     """
+    metrics = length_trend(rewards, lengths)
+    if gold is None or torch.isnan(gold).any():
+        return metrics | _pair_diagnostics(reward_gap, preference_gap, pair_lengths)
+    metrics |= _pair_diagnostics(reward_gap, gold_gap, pair_lengths)
+    metrics |= {
+        f"labels/{key}": value for key, value in _pair_diagnostics(reward_gap, preference_gap, pair_lengths).items()
+    }
+    metrics["gold_corr"] = pearson(rewards, gold)
+    return metrics | gold_and_length_shares(rewards, gold, lengths)
+
+
+def _pair_diagnostics(
+    reward_gap: Tensor, preference_gap: Tensor, pair_lengths: tuple[Tensor, Tensor]
+) -> dict[str, Tensor]:
+    """Length-split and length-controlled accuracy and calibration of pairs ordered by `preference_gap`."""
     decided = preference_gap != 0
     first_length, second_length = pair_lengths
-    metrics = {
-        **length_trend(rewards, lengths),
+    return {
         **length_split_accuracy(reward_gap, preference_gap, first_length - second_length),
         **length_controlled_accuracy(reward_gap, preference_gap, first_length, second_length),
         **pair_calibration(reward_gap[decided] * preference_gap[decided].sign()),
     }
-    if gold is not None and not torch.isnan(gold).any():
-        metrics["gold_corr"] = pearson(rewards, gold)
-        metrics |= gold_and_length_shares(rewards, gold, lengths)
-    return metrics

@@ -54,6 +54,7 @@ class ListwiseRewardModule(RewardModule):
             "ranks": batch["ranks"],
             "lengths": batch["response_length"],
             "gold": batch["gold"],
+            "prompt_id": batch["prompt_id"],
         }
 
     def response_table(self, outputs: dict[str, Tensor]) -> dict[str, Tensor]:
@@ -89,6 +90,7 @@ class ListwiseRewardModule(RewardModule):
             preference_gap,
             within_list_pairs(outputs["lengths"].float()),
             table["gold"],
+            within_list_gaps(gold),
         )
         if not torch.isnan(gold).any():
             metrics["gold_accuracy"] = pair_agreement(within_list_gaps(rewards), within_list_gaps(gold))

@@ -128,6 +128,7 @@ class PairwiseRewardModule(RewardModule):
             "chosen_gold": chosen_gold,
             "rejected_gold": rejected_gold,
             "subset": batch["subset"],
+            "prompt_id": batch["prompt_id"],
             **{name: batch[name] for name in self.pair_fields},
         }
 

@@ -92,6 +92,7 @@ class PointwiseRewardModule(RewardModule):
             scores[first] - scores[second],
             (outputs["lengths"][first], outputs["lengths"][second]),
             outputs["gold"],
+            outputs["gold"][first] - outputs["gold"][second],
         )
         if not torch.isnan(outputs["gold"]).any():
             metrics["gold_accuracy"] = grouped_pair_accuracy(rewards, outputs["gold"], outputs["prompt_id"])

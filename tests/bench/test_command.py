@@ -15,7 +15,7 @@ from omegaconf import OmegaConf
 
 from rmexp import CONFIG_DIR
 from rmexp.bench.batch_sweep import OutOfMemory
-from rmexp.bench.command import Jobs, bench_device, describe_device, missing_data, report_markdown
+from rmexp.bench.command import Jobs, bench_device, describe_device, missing_data, native_precision, report_markdown
 from rmexp.bench.tables import summarise_case
 from rmexp.bench.worker import out_of_memory
 from rmexp.errors import UserError
@@ -95,6 +95,24 @@ def test_the_report_names_each_case_precision_and_what_was_skipped_or_failed():
     assert "- device: the CPU; measured 2026-12-01 10:30 UTC" in markdown
     assert "matmul peak on the device (float32 / bfloat16): 200.0 / 400.0 GFLOP/s" in markdown
     assert "| peak memory, MiB |" in markdown and "| 60.0% | 60.0% |" in markdown
+
+
+@pytest.mark.parametrize(
+    ("requested", "peaks", "expected"),
+    [
+        ("bf16-mixed", {"float32": 1.7e11, "bfloat16": 3.4e8}, "32-true"),  # AVX2 only: bf16 emulated
+        ("bf16-mixed", {"float32": 1.9e11, "bfloat16": 4.1e11}, "bf16-mixed"),  # AVX-512 BF16
+        ("32-true", {"float32": 1.7e11, "bfloat16": 3.4e8}, "32-true"),
+    ],
+)
+def test_the_bench_runs_bf16_only_where_the_device_multiplies_it_faster_than_float32(requested, peaks, expected):
+    precision, note = native_precision(requested, peaks)
+    assert precision == expected
+    assert (note is None) == (precision == requested)
+    if note:
+        assert "0.34 GFLOP/s" in note and "170 GFLOP/s" in note
+        report = a_report("cpu", "the CPU", peaks) | {"precision_note": note}
+        assert f"- {note}" in report_markdown(report)
 
 
 def test_the_report_names_the_gpu_its_peak_and_memory_and_leaves_out_random_weights_accuracy(monkeypatch):

@@ -110,6 +110,46 @@ def test_rankings_are_permutations_of_one_prompts_responses():
     assert (lab.response_gold[best] > lab.response_gold[worst]).mean() > 0.85
 
 
+def _train_pair_labels(lab) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    train = lab.split_of_response(lab.pairs[:, 0]) == SPLITS.index("train")
+    return lab.pairs[train, 0], lab.pairs[train, 1], lab.pair_annotator[train]
+
+
+def test_pairwise_labels_change_with_the_annotators_views_and_not_with_their_rating_scales():
+    shared = generate(LabSpec(seed=8, **SMALL))
+    other_scales = generate(LabSpec(seed=8, annotator_scale_spread=1.0, annotator_offset_spread=3.0, **SMALL))
+    own_views = generate(LabSpec(seed=8, annotator_taste_spread=1.0, annotator_length_spread=0.5, **SMALL))
+    # with one shared view every annotator perceives the same utility, so scales alone leave the pairs as they were
+    assert (shared.annotator_utility == shared.response_utility).all()
+    assert shared.pairs.tobytes() == other_scales.pairs.tobytes()
+    assert shared.ratings.tobytes() != other_scales.ratings.tobytes()
+    # own views of quality and length: the same responses, other choices
+    assert shared.responses == own_views.responses
+    changed = (shared.pairs != own_views.pairs).any(axis=1).mean()
+    assert 0.05 < changed < 0.5
+
+
+def test_each_annotators_pairs_ratings_and_rankings_come_from_that_annotators_one_utility():
+    # no per-annotation noise and an almost deterministic choice: every label must follow its annotator's utility
+    lab = generate(
+        LabSpec(seed=9, noise_std=0.0, temperature=1e-4, rating_noise_std=0.0, annotator_taste_spread=1.0,
+                annotator_length_spread=0.5, annotator_scale_spread=0.5, annotator_offset_spread=2.0, **SMALL)
+    )  # fmt: skip
+    own = lab.annotator_utility
+    chosen, rejected, annotator = _train_pair_labels(lab)
+    assert set(annotator) == set(range(lab.spec.num_annotators))
+    assert (own[annotator, chosen] > own[annotator, rejected]).all()
+    # the shared view disagrees with a good share of those choices: the raters' views differ
+    assert (lab.response_utility[chosen] < lab.response_utility[rejected]).mean() > 0.05
+    for rater in range(lab.spec.num_annotators):
+        rated = np.flatnonzero(lab.rating_annotator == rater)
+        by_utility = rated[np.argsort(own[rater, rated])]
+        assert (np.diff(lab.ratings[by_utility]) >= 0).all(), f"annotator {rater}'s ratings are not in its order"
+    ranked = [(r, a) for r, a in zip(lab.rankings, lab.ranking_annotator, strict=True) if a >= 0]
+    assert ranked and all((np.diff(own[a, r]) < 0).all() for r, a in ranked)
+    assert (lab.ranking_annotator == -1).sum() == (lab.prompt_split == SPLITS.index("test")).sum()
+
+
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
@@ -120,6 +160,7 @@ def test_rankings_are_permutations_of_one_prompts_responses():
         ({"length_min": 10, "length_max": 5}, "length_min"),
         ({"list_size": 9}, "list_size"),
         ({"beta_length": 1.0}, "beta_length"),
+        ({"annotator_taste_spread": -0.5}, "annotator_taste_spread"),
     ],
 )
 def test_bad_settings_are_refused_naming_the_field(overrides, field):
