@@ -18,19 +18,26 @@ from torch import Tensor
 MetricsOf = Callable[[dict[str, Tensor]], dict[str, Tensor]]
 
 
-def resample_prompts(outputs: dict[str, Tensor], picked: Tensor) -> dict[str, Tensor]:
+def prompt_rows(prompt_ids: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """The rows grouped by prompt (sorted distinct ids), where each prompt's rows start, and how many it has:
+    computed once per split, then read by every resample."""
+    inverse = torch.unique(prompt_ids, return_inverse=True)[1]
+    counts = torch.bincount(inverse)
+    return torch.argsort(inverse, stable=True), torch.cumsum(counts, 0) - counts, counts
+
+
+def resample_prompts(
+    outputs: dict[str, Tensor], picked: Tensor, rows: tuple[Tensor, Tensor, Tensor] | None = None
+) -> dict[str, Tensor]:
     """The rows of the prompts `picked` (indices into the sorted distinct `prompt_id`s), in that order,
-    each copy of a prompt renumbered as a prompt of its own."""
+    each copy of a prompt renumbered as a prompt of its own; `rows` is `prompt_rows` of the outputs."""
     prompt_ids = outputs["prompt_id"]
-    distinct, inverse = torch.unique(prompt_ids, return_inverse=True)
-    rows_by_prompt = torch.argsort(inverse, stable=True)
-    counts = torch.bincount(inverse, minlength=len(distinct))
-    starts = torch.cumsum(counts, 0) - counts
+    rows_by_prompt, starts, counts = rows if rows is not None else prompt_rows(prompt_ids)
     sizes = counts[picked]
     first_of_copy = torch.repeat_interleave(torch.cumsum(sizes, 0) - sizes, sizes)
     within = torch.arange(int(sizes.sum()), device=prompt_ids.device) - first_of_copy
-    rows = rows_by_prompt[torch.repeat_interleave(starts[picked], sizes) + within]
-    resampled = {key: value[rows] for key, value in outputs.items()}
+    taken = rows_by_prompt[torch.repeat_interleave(starts[picked], sizes) + within]
+    resampled = {key: value[taken] for key, value in outputs.items()}
     resampled["prompt_id"] = torch.repeat_interleave(torch.arange(len(picked), device=prompt_ids.device), sizes)
     return resampled
 
@@ -45,12 +52,13 @@ def prompt_bootstrap_intervals(
     """
     if samples <= 0 or "prompt_id" not in outputs:
         return {}
-    num_prompts = len(torch.unique(outputs["prompt_id"]))
+    rows = prompt_rows(outputs["prompt_id"])
+    num_prompts = len(rows[2])
     generator = torch.Generator().manual_seed(seed)
     draws: dict[str, list[float]] = defaultdict(list)
     for _ in range(samples):
         picked = torch.randint(num_prompts, (num_prompts,), generator=generator).to(outputs["prompt_id"].device)
-        for name, value in metrics_of(resample_prompts(outputs, picked)).items():
+        for name, value in metrics_of(resample_prompts(outputs, picked, rows)).items():
             draws[name].append(float(value))
     tail = (1 - level) / 2 * 100
     intervals = {}
