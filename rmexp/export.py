@@ -36,7 +36,8 @@ from transformers.modeling_layers import GenericForSequenceClassification
 from transformers.utils import logging as transformers_logging
 
 from rmexp.errors import UserError, describe_user_error
-from rmexp.models.ensemble import EnsembleRewardModel, EnsembleSettings, MemberAggregation, describe_aggregate
+from rmexp.model_card import TrainingRecord, model_card
+from rmexp.models.ensemble import EnsembleRewardModel, EnsembleSettings, MemberAggregation
 from rmexp.models.fine_tuning import merged_backbone
 from rmexp.models.reward_model import RewardModel
 from rmexp.run_folder import load_run_config, read_summary
@@ -49,8 +50,11 @@ class ExportError(UserError):
     """This reward model has no exact transformers equivalent; the message says why."""
 
 
-def export_reward_model(model: RewardModel, tokenizer: PreTrainedTokenizerBase, folder: str | Path) -> Path:
-    """Save `model` as a transformers sequence-classification folder with `tokenizer`; see the module doc."""
+def export_reward_model(
+    model: RewardModel, tokenizer: PreTrainedTokenizerBase, folder: str | Path, training: TrainingRecord | None = None
+) -> Path:
+    """Save `model` as a transformers sequence-classification folder with `tokenizer` and its model card
+    (README.md: how to load it, and what `training` recorded); see the module doc."""
     backbone = merged_backbone(model.backbone)
     architecture = backbone.config.model_type
     if model.pooling not in ("last", "pooler"):
@@ -91,29 +95,9 @@ def export_reward_model(model: RewardModel, tokenizer: PreTrainedTokenizerBase, 
     transformers_logging.disable_progress_bar()  # a one-file model needs no bar of its own in the run's output
     classifier.save_pretrained(folder, safe_serialization=True)
     tokenizer.save_pretrained(folder)
-    if isinstance(model, EnsembleRewardModel):
-        (folder / "README.md").write_text(ensemble_model_card(model.ensemble), encoding="utf-8")
+    ensemble = model.ensemble if isinstance(model, EnsembleRewardModel) else None
+    (folder / "README.md").write_text(model_card(ensemble, training), encoding="utf-8")
     return folder
-
-
-def ensemble_model_card(ensemble: EnsembleSettings) -> str:
-    """The export's README: a transformers user sees K logits and must be told how they make one reward."""
-    aggregate = describe_aggregate(ensemble.aggregate, ensemble.uwo_lambda)
-    return (
-        f"# A reward-model ensemble of {ensemble.members} members (rmexp)\n\n"
-        f"`AutoModelForSequenceClassification` gives {ensemble.members} logits per sequence, one per member "
-        f"(`member_0` ... `member_{ensemble.members - 1}`): heads on one shared backbone, each trained on its own "
-        "bootstrap resample of the preference pairs.\n\n"
-        f"**The reward is {aggregate}** (`aggregate: {ensemble.aggregate}` in `config.json`'s `rmexp_ensemble`; "
-        "variance over the members, divided by their number). `rmexp-score` and `rmexp-eval` apply it and "
-        "`rmexp-score` writes the members' rewards beside it.\n\n"
-        "```python\n"
-        "logits = model(**inputs).logits              # [batch, members]\n"
-        "mean = logits.mean(-1)\n"
-        "worst_case = logits.min(-1).values\n"
-        f"uncertainty_weighted = mean - {ensemble.uwo_lambda:g} * logits.var(-1, unbiased=False)\n"
-        "```\n"
-    )
 
 
 def reward_layer(classifier: nn.Module, pooling: str) -> nn.Linear:

@@ -36,6 +36,7 @@ from rmexp.errors import TrainingDiverged, UserError, composed_or_exit_2, descri
 from rmexp.evaluate import report_split
 from rmexp.export import export_reward_model
 from rmexp.lifecycle import RunStopped, Terminated, run_job, sigterm_stops_the_run
+from rmexp.model_card import training_record
 from rmexp.resume import MovedRunFolder, previous_summary, resumed_config
 from rmexp.summary import print_results_table, write_config, write_json_atomic
 
@@ -155,7 +156,7 @@ def train(cfg: DictConfig, output_dir: Path, checkpoint: Path | None = None) -> 
 
     if not trainer.is_global_zero:
         return summary
-    summary |= after_training(cfg, module, datamodule, logger, output_dir)
+    summary |= after_training(cfg, module, datamodule, logger, output_dir, summary)
     write_json_atomic(output_dir / "summary.json", summary)
     finish_wandb(logger)
     return summary
@@ -218,9 +219,15 @@ def finish_wandb(logger: Any, exit_code: int = 0) -> None:
 
 
 def after_training(
-    cfg: DictConfig, module: pl.LightningModule, datamodule: pl.LightningDataModule, logger: Any, output_dir: Path
+    cfg: DictConfig,
+    module: pl.LightningModule,
+    datamodule: pl.LightningDataModule,
+    logger: Any,
+    output_dir: Path,
+    summary: dict[str, Any],
 ) -> dict[str, Any]:
-    """The test report (plots, W&B table) and the export, each on its own: one failing skips only itself.
+    """The test report (plots, W&B table) and the export with its model card, each on its own: one failing
+    skips only itself.
 
     The checkpoint and summary.json are already on disk; a failure here is listed in the summary
     under `after_training_errors` and shown in the terminal, never raised.
@@ -229,9 +236,15 @@ def after_training(
     test_outputs = module.split_outputs["test"]
     steps = {"report": lambda: report_split(module, test_outputs, "test", output_dir, logger,
                                             bootstrap_samples=cfg.bootstrap_samples)}  # fmt: skip
-    if cfg.get("export", True):
-        steps["export"] = lambda: str(export_reward_model(module.model, datamodule.tokenizer, output_dir / "export"))
     artifacts, errors = {}, {}
+
+    def export() -> str:
+        intervals = artifacts.get("report", {}).get("intervals", {})
+        record = training_record(cfg, module.model.backbone, summary, intervals)
+        return str(export_reward_model(module.model, datamodule.tokenizer, output_dir / "export", record))
+
+    if cfg.get("export", True):
+        steps["export"] = export
     for name, step in steps.items():
         try:
             artifacts[name] = step()

@@ -68,3 +68,25 @@ def test_an_export_missing_a_weight_or_holding_an_extra_one_is_refused_naming_th
     message = str(refused.value)
     assert message.startswith(f"{folder / 'model.safetensors'}: its weights do not fill")
     assert f"missing: {dropped}" in message and "unexpected: extra.weight" in message
+
+
+def card_code(card: str, folder) -> str:
+    """The card's Python block, pointed at `folder`: what a reader would paste."""
+    block = card.split("```python\n", 1)[1].split("```", 1)[0]
+    return block.replace("<this folder>", str(folder))
+
+
+def test_the_model_card_s_code_gives_the_reward_rmexp_gives(compose_train, tmp_path):
+    torch.manual_seed(0)
+    model, tokenizer = tiny(compose_train)
+    folder = export_reward_model(model, tokenizer, tmp_path / "rm")
+    card = (folder / "README.md").read_text()
+    assert card.startswith("---\nlibrary_name: transformers\n")
+    assert "Exported outside a training run" in card  # no training record: no metrics are invented
+
+    namespace: dict = {}
+    exec(compile(card_code(card, folder), "README.md", "exec"), namespace)  # the test runs the card, rmexp never does
+    batch = tokenizer(["What is 2 + 2?"], ["4."], return_tensors="pt")
+    expected = model.score(batch["input_ids"], batch["attention_mask"])
+    assert expected.abs().max() > 0.01
+    torch.testing.assert_close(namespace["reward"], expected, atol=1e-5, rtol=0)

@@ -68,6 +68,21 @@ def test_the_terminal_shows_the_results_table(quick_run):
     assert f"[{low:.4f}, {high:.4f}]" in result.stdout
 
 
+def test_the_export_s_model_card_reports_the_run(quick_run):
+    run_dir, _ = quick_run
+    card = (run_dir / "export" / "README.md").read_text()
+    summary = json.loads((run_dir / "summary.json").read_text())
+    metrics, intervals = summary["metrics"], summary["intervals"]
+    assert "| loss | bradley_terry (loss=bt) |" in card
+    assert "| base model | none: a randomly initialised llama (" in card and "(model=tiny) |" in card
+    assert "| data | the synthetic lab, 400 prompts, seed 0 (data=synthetic) |" in card
+    assert "| epochs | 3 |" in card and f"| optimiser steps | {summary['steps']} |" in card
+    low, high = intervals["test/gold_accuracy"]
+    assert f"| accuracy (gold) | {metrics['test/gold_accuracy']:.4f} | [{low:.4f}, {high:.4f}] |" in card
+    assert f"Picking the longer response scores {metrics['test/longer_preferred_rate']:.3f}" in card
+    assert f"with length at {metrics['test/length_partial_corr']:.3f} once the gold" in card
+
+
 def test_the_terminal_ends_with_the_table_and_the_run_folder_keeps_the_whole_log(quick_run):
     run_dir, result = quick_run
     console = (result.stdout + result.stderr).splitlines()
