@@ -19,7 +19,7 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 from pytorch_lightning import LightningDataModule
-from pytorch_lightning.loggers import Logger, WandbLogger
+from pytorch_lightning.loggers import Logger
 from rich.console import Console
 from torch.utils.data import DataLoader
 
@@ -31,6 +31,7 @@ from rmexp.errors import UserError, composed_or_exit_2
 from rmexp.export import load_reward_model
 from rmexp.judged_data import with_the_runs_data
 from rmexp.lifecycle import run_job
+from rmexp.loggers import build_loggers, finish_wandb, wandb_of
 from rmexp.metrics.pairwise import subset_accuracy
 from rmexp.metrics.prompt_bootstrap import prompt_bootstrap_intervals
 from rmexp.modules.base import RewardModule
@@ -54,7 +55,7 @@ def report_split(
     outputs: dict[str, torch.Tensor],
     split: str,
     output_dir: Path,
-    logger: Logger | None = None,
+    loggers: list[Logger] = (),
     subset_names: list[str] | None = None,
     bootstrap_samples: int = 0,
 ) -> dict[str, Any]:
@@ -84,11 +85,11 @@ def report_split(
             module.preferred_gaps(outputs), output_dir / "plots" / f"{split}_reliability.png", title=split
         ),
     }
-    if isinstance(logger, WandbLogger):
+    if (wandb_logger := wandb_of(loggers)) is not None:
         import wandb
 
-        logger.experiment.log({f"{split}/{name}_plot": wandb.Image(str(path)) for name, path in plots.items()})
-        logger.log_table(
+        wandb_logger.experiment.log({f"{split}/{name}_plot": wandb.Image(str(path)) for name, path in plots.items()})
+        wandb_logger.log_table(
             key=f"{split}/responses",
             columns=list(table),
             data=torch.stack([column.float() for column in table.values()], dim=1).tolist(),
@@ -109,10 +110,10 @@ def evaluate(cfg: DictConfig, output_dir: Path, overrides: list[str] | None = No
     datamodule: LightningDataModule = instantiate(cfg.data, tokenizer=tokenizer, view=module.view)
     datamodule.setup("test" if cfg.split == "test" else "fit")
     dataloader = getattr(datamodule, f"{cfg.split}_dataloader")()
-    logger = instantiate(cfg.logger) if cfg.get("logger") else None
+    loggers = build_loggers(cfg.get("logger"))
     subset_names = getattr(dataloader.dataset, "subset_names", None)
     outputs = collect_outputs(module, dataloader)
-    report = report_split(module, outputs, cfg.split, output_dir, logger, subset_names, cfg.bootstrap_samples)
+    report = report_split(module, outputs, cfg.split, output_dir, loggers, subset_names, cfg.bootstrap_samples)
     summary = {
         "status": "completed",
         "reward_model": str(cfg.reward_model),
@@ -122,9 +123,10 @@ def evaluate(cfg: DictConfig, output_dir: Path, overrides: list[str] | None = No
         "output_dir": str(output_dir),
     }
     write_json_atomic(output_dir / "summary.json", summary)
-    if isinstance(logger, WandbLogger):
+    for logger in loggers:
         logger.log_metrics(report["metrics"])
-        logger.experiment.finish()
+        logger.save()
+    finish_wandb(loggers)
     return summary
 
 

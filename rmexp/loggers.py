@@ -1,4 +1,7 @@
-"""Weights & Biases through Lightning, offline unless the user's environment asks for online; MLflow in a folder.
+"""The run's loggers: one or several (`logger=[wandb,csv]`), W&B offline unless asked for online, MLflow in a folder.
+
+Each option of the `logger` group sits under its own name (`logger.wandb.project=...`), as in
+lightning-hydra-template, so that a list of options composes into several loggers side by side.
 
 A run must never fail for want of a W&B account or a network: offline needs neither, and an online
 start that fails (no API key, no route) falls back to offline with a warning. `wandb sync` uploads
@@ -12,11 +15,45 @@ import os
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
+from hydra.utils import instantiate
+from omegaconf import DictConfig
 from pytorch_lightning.loggers import Logger, WandbLogger
 
 log = logging.getLogger(__name__)
 
 JOB_TYPE_LIMIT = 64  # characters: W&B's limit, enforced by `wandb sync`
+
+
+def logger_configs(logger_config: DictConfig | None) -> list[DictConfig]:
+    """The logger configs a run asks for: one per chosen option (a `null` one turned off); a run folder
+    written before the options were named holds a single logger config at the top."""
+    if not logger_config:
+        return []
+    if "_target_" in logger_config:
+        return [logger_config]
+    return [config for config in logger_config.values() if config]
+
+
+def build_loggers(logger_config: DictConfig | None, wandb_id: str | None = None) -> list[Logger]:
+    """The configured loggers; `wandb_id` continues that W&B run (a resume) rather than starting a new one."""
+    loggers = []
+    for config in logger_configs(logger_config):
+        is_wandb = str(config.get("_target_", "")).endswith("wandb_logger")
+        loggers.append(
+            instantiate(config, id=wandb_id, resume="allow") if is_wandb and wandb_id else instantiate(config)
+        )
+    return loggers
+
+
+def wandb_of(loggers: list[Logger]) -> WandbLogger | None:
+    """The W&B logger among them, which alone takes plots, tables and a run to finish."""
+    return next((logger for logger in loggers if isinstance(logger, WandbLogger)), None)
+
+
+def finish_wandb(loggers: list[Logger], exit_code: int = 0) -> None:
+    """Close this run's W&B run, so each run of a sweep gets its own, even in one process."""
+    if (wandb := wandb_of(loggers)) is not None:
+        wandb.experiment.finish(exit_code=exit_code)
 
 
 def fitting_job_type(job_type: str, limit: int = JOB_TYPE_LIMIT) -> str:

@@ -22,7 +22,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.callbacks import LearningRateMonitor, ProgressBar
-from pytorch_lightning.loggers import WandbLogger
+from pytorch_lightning.loggers import Logger
 from pytorch_lightning.trainer.states import TrainerStatus
 from pytorch_lightning.utilities import rank_zero_only
 from rich.console import Console
@@ -36,6 +36,7 @@ from rmexp.errors import TrainingDiverged, UserError, composed_or_exit_2, descri
 from rmexp.evaluate import report_split
 from rmexp.export import export_reward_model
 from rmexp.lifecycle import RunStopped, Terminated, run_job, sigterm_stops_the_run
+from rmexp.loggers import build_loggers, finish_wandb, logger_configs, wandb_of
 from rmexp.model_card import training_record
 from rmexp.resume import MovedRunFolder, previous_summary, resumed_config
 from rmexp.summary import print_results_table, write_config, write_json_atomic
@@ -59,18 +60,14 @@ def build(cfg: DictConfig) -> tuple[pl.LightningModule, pl.LightningDataModule]:
     return module, datamodule
 
 
-def build_logger(cfg: DictConfig, output_dir: Path) -> Any:
-    """The configured logger; a W&B run's id is kept in the run folder so that a resume continues it."""
-    if not cfg.get("logger"):
-        return False
+def run_loggers(cfg: DictConfig, output_dir: Path) -> list[Logger]:
+    """The configured loggers; a W&B run's id is kept in the run folder so that a resume continues it."""
     id_file = output_dir / WANDB_ID_FILE
-    if cfg.get("resume") and id_file.is_file() and cfg.logger.get("_target_", "").endswith("wandb_logger"):
-        logger = instantiate(cfg.logger, id=id_file.read_text().strip(), resume="allow")
-    else:
-        logger = instantiate(cfg.logger)
-    if isinstance(logger, WandbLogger) and rank_zero_only.rank == 0:  # other DDP processes hold no W&B run
-        id_file.write_text(logger.experiment.id)
-    return logger
+    resumed_id = id_file.read_text().strip() if cfg.get("resume") and id_file.is_file() else None
+    loggers = build_loggers(cfg.get("logger"), resumed_id)
+    if (wandb := wandb_of(loggers)) is not None and rank_zero_only.rank == 0:  # other DDP processes hold no W&B run
+        id_file.write_text(wandb.experiment.id)
+    return loggers
 
 
 def build_callbacks(cfg: DictConfig) -> list[pl.Callback]:
@@ -78,7 +75,7 @@ def build_callbacks(cfg: DictConfig) -> list[pl.Callback]:
     callbacks = [instantiate(callback) for callback in (cfg.get("callbacks") or {}).values() if callback]
     if not cfg.trainer.get("enable_progress_bar", True):
         callbacks = [callback for callback in callbacks if not isinstance(callback, ProgressBar)]
-    if not cfg.get("logger"):  # Lightning refuses a learning-rate monitor with nothing to log to
+    if not logger_configs(cfg.get("logger")):  # Lightning refuses a learning-rate monitor with nothing to log to
         callbacks = [callback for callback in callbacks if not isinstance(callback, LearningRateMonitor)]
     return callbacks
 
@@ -101,7 +98,7 @@ def train(cfg: DictConfig, output_dir: Path, checkpoint: Path | None = None) -> 
     }
     if previous:  # what the run had reached, kept whatever becomes of the resume
         summary["before_resume"] = {key: value for key, value in previous.items() if key != "before_resume"}
-    trainer, logger, recording = None, False, False
+    trainer, loggers, recording = None, [], False
     with sigterm_stops_the_run():
         try:
             if checkpoint is None:
@@ -112,12 +109,12 @@ def train(cfg: DictConfig, output_dir: Path, checkpoint: Path | None = None) -> 
                 log.warning(warning)
             pl.seed_everything(cfg.seed, workers=True)
             module, datamodule = build(cfg)
-            logger = build_logger(cfg, output_dir)
+            loggers = run_loggers(cfg, output_dir)
             callbacks = [*build_callbacks(cfg), *([MovedRunFolder()] if checkpoint else [])]
-            trainer = instantiate(cfg.trainer, logger=logger, callbacks=callbacks)
+            trainer = instantiate(cfg.trainer, logger=loggers or False, callbacks=callbacks)
             if checkpoint is not None:  # the resumed config is sound: from here on the run folder changes
                 recording = start_record(cfg, output_dir, summary)
-            if logger:
+            for logger in loggers:
                 logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
             trainer.fit(module, datamodule=datamodule, ckpt_path=checkpoint)
             summary["metrics"] = callback_metrics(trainer)
@@ -149,16 +146,16 @@ def train(cfg: DictConfig, output_dir: Path, checkpoint: Path | None = None) -> 
                     "wall_time_s": round(time.time() - started, 1),
                 }
                 message += record_failure(output_dir / "summary.json", summary)
-            finish_wandb(logger, exit_code)
+            finish_wandb(loggers, exit_code)
             if status == "failed" and describe_user_error(error) is None and not isinstance(error, SystemExit):
                 raise  # a bug: its traceback is what a developer needs
             raise RunStopped(status, message, exit_code) from error
 
     if not trainer.is_global_zero:
         return summary
-    summary |= after_training(cfg, module, datamodule, logger, output_dir, summary)
+    summary |= after_training(cfg, module, datamodule, loggers, output_dir, summary)
     write_json_atomic(output_dir / "summary.json", summary)
-    finish_wandb(logger)
+    finish_wandb(loggers)
     return summary
 
 
@@ -212,17 +209,11 @@ def last_checkpoint(output_dir: Path) -> str | None:
     return str(last) if last.is_file() else None
 
 
-def finish_wandb(logger: Any, exit_code: int = 0) -> None:
-    """Close this run's W&B run, so each run of a sweep gets its own, even in one process."""
-    if isinstance(logger, WandbLogger):
-        logger.experiment.finish(exit_code=exit_code)
-
-
 def after_training(
     cfg: DictConfig,
     module: pl.LightningModule,
     datamodule: pl.LightningDataModule,
-    logger: Any,
+    loggers: list[Logger],
     output_dir: Path,
     summary: dict[str, Any],
 ) -> dict[str, Any]:
@@ -234,7 +225,7 @@ def after_training(
     """
     # the test epoch's own outputs: plots and intervals from the rewards the test metrics came from, scored once
     test_outputs = module.split_outputs["test"]
-    steps = {"report": lambda: report_split(module, test_outputs, "test", output_dir, logger,
+    steps = {"report": lambda: report_split(module, test_outputs, "test", output_dir, loggers,
                                             bootstrap_samples=cfg.bootstrap_samples)}  # fmt: skip
     artifacts, errors = {}, {}
 

@@ -18,6 +18,13 @@ SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 # A lab small enough to generate in well under a second.
 SMALL_LAB = ["data.lab.num_prompts=60", "data.lab.vocab_size=50"]
+# A lab the tiny model learns in a few seconds on two cores: two topics, a small vocabulary, short responses.
+LEARNABLE_LAB = [
+    "data.lab.num_topics=2",
+    "data.lab.vocab_size=60",
+    "data.lab.num_prompts=400",
+    "data.lab.length_max=16",
+]
 # Imported when first run, so that tests which run none do not pay for Lightning's import.
 ENTRY_POINTS = {
     "train": "rmexp.train",

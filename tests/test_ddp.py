@@ -88,6 +88,7 @@ def ddp_run(tmp_path_factory):
         "trainer.enable_progress_bar=false",
         "logger=none",
         "export=false",
+        "bootstrap_samples=0",
         "callbacks.model_summary=null",
         f"+callbacks.record={{_target_: tests.test_ddp.RecordShares, folder: '{run_dir}'}}",
         f"hydra.run.dir={run_dir}",

@@ -15,14 +15,11 @@ from rmexp.evaluate import evaluate
 from rmexp.evaluate import main as evaluate_main
 from rmexp.train import train
 
+from .conftest import LEARNABLE_LAB
+
 pytestmark = pytest.mark.e2e  # a whole command, a trained model or a process: make test-fast leaves it out
 
-QUICK_LAB = [
-    "data.lab.num_topics=2",
-    "data.lab.vocab_size=60",
-    "data.lab.num_prompts=400",
-    "data.lab.length_max=16",
-]
+QUICK_LAB = LEARNABLE_LAB
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +74,7 @@ def test_eval_reports_what_training_reported_on_the_test_split(finished_run, tmp
 
 
 def test_a_failing_export_is_reported_and_the_run_kept(compose_train, tmp_path):
-    cfg = compose_train(*QUICK_LAB, "trainer.max_epochs=1", "logger=none", "callbacks=none",
+    cfg = compose_train(*QUICK_LAB, "trainer.max_epochs=1", "logger=none", "callbacks=none", "bootstrap_samples=0",
                         "trainer.enable_progress_bar=false", "model.reward_model.architecture=bert",
                         "model.reward_model.pooling=mean", "data.lab.num_prompts=60")  # fmt: skip
     summary = train(cfg, tmp_path)

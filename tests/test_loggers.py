@@ -1,10 +1,12 @@
-"""The W&B run's job type fits W&B's limit, a single run has no group, and its name no trailing space."""
+"""The W&B run's job type fits W&B's limit, a single run has no group, and its name no trailing space;
+several loggers at once, each under its option's name."""
 
 import csv
 
 import pytest
+from omegaconf import OmegaConf
 
-from rmexp.loggers import JOB_TYPE_LIMIT, fitting_job_type, wandb_logger
+from rmexp.loggers import JOB_TYPE_LIMIT, fitting_job_type, logger_configs, wandb_logger
 
 from .conftest import SMALL_LAB
 
@@ -32,16 +34,35 @@ def test_a_single_run_has_no_group_and_a_clean_name(tmp_path):
         logger.experiment.finish()
 
 
-def test_the_learning_rate_is_logged_each_step_as_scheduled(compose_train, tmp_path):
-    """Constant after no warm-up: every logged step holds optimizer.lr itself."""
+def test_a_list_of_logger_options_composes_into_one_config_each(compose_train):
+    cfg = compose_train("logger=[wandb,csv]")
+    assert sorted(cfg.logger) == ["csv", "wandb"]
+    assert [config._target_ for config in logger_configs(cfg.logger)] == [
+        "rmexp.loggers.wandb_logger",
+        "pytorch_lightning.loggers.CSVLogger",
+    ]
+    assert logger_configs(compose_train("logger=none").logger) == []
+
+
+def test_a_run_folder_from_before_the_options_were_named_still_gives_its_logger():
+    old = OmegaConf.create({"_target_": "pytorch_lightning.loggers.CSVLogger", "save_dir": "run"})
+    assert logger_configs(old) == [old]
+    assert logger_configs(OmegaConf.create({"wandb": None, "csv": {"_target_": "x"}})) == [{"_target_": "x"}]
+
+
+@pytest.mark.e2e
+def test_two_loggers_each_get_the_run_and_the_learning_rate_as_scheduled(compose_train, tmp_path):
+    """Constant after no warm-up: every logged step holds optimizer.lr itself; W&B keeps its offline run beside."""
     from rmexp.train import train
 
-    cfg = compose_train(*SMALL_LAB, "logger=csv", "scheduler=constant", "optimizer.lr=0.002", "trainer.max_epochs=1",
-                        "trainer.log_every_n_steps=1", "trainer.enable_progress_bar=false", "export=false")  # fmt: skip
-    train(cfg, tmp_path)
+    cfg = compose_train(*SMALL_LAB, "logger=[csv,wandb]", "scheduler=constant", "optimizer.lr=0.002",
+                        "trainer.max_epochs=1", "trainer.log_every_n_steps=1", "trainer.enable_progress_bar=false",
+                        "export=false", "bootstrap_samples=0")  # fmt: skip
+    assert train(cfg, tmp_path)["status"] == "completed"
     with next(tmp_path.glob("csv/*/metrics.csv")).open() as file:
         logged = [float(row["lr-AdamW"]) for row in csv.DictReader(file) if row.get("lr-AdamW")]
     assert logged and all(value == pytest.approx(0.002) for value in logged)
+    assert list(tmp_path.glob("wandb/offline-run-*/run-*.wandb"))
 
 
 @pytest.mark.e2e
@@ -52,6 +73,6 @@ def test_tensorboard_and_mlflow_write_their_files_in_the_run_folder(compose_trai
     from rmexp.train import train
 
     cfg = compose_train(*SMALL_LAB, f"logger={option}", "trainer.max_epochs=1", "trainer.log_every_n_steps=1",
-                        "trainer.enable_progress_bar=false", "export=false")  # fmt: skip
+                        "trainer.enable_progress_bar=false", "export=false", "bootstrap_samples=0")  # fmt: skip
     assert train(cfg, tmp_path)["status"] == "completed"
     assert list(tmp_path.glob(written)), sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*"))

@@ -16,7 +16,7 @@ import pytest
 from rmexp.lifecycle import RunStopped
 from rmexp.train import train
 
-from .conftest import REPO_ROOT, SMALL_LAB, folder_contents, run_entry_point
+from .conftest import QUICK, REPO_ROOT, SMALL_LAB, folder_contents, run_entry_point
 
 pytestmark = pytest.mark.e2e  # a whole command, a trained model or a process: make test-fast leaves it out
 
@@ -30,10 +30,11 @@ SLOW_LAB = [
     "trainer.max_epochs=2",
     "trainer.enable_progress_bar=false",
     "export=false",
+    "bootstrap_samples=0",
 ]
 QUIET = ["callbacks.model_summary=null"]
 # One short epoch: for the tests that need a finished run, not a long one.
-ONE_EPOCH = [*SMALL_LAB, "logger=none", "trainer.max_epochs=1", "trainer.enable_progress_bar=false", "export=false"]
+ONE_EPOCH = [*SMALL_LAB, *QUICK]
 
 
 def start_cli(run_dir: Path, *overrides: str) -> subprocess.Popen:

@@ -70,7 +70,9 @@ def test_two_variants_by_two_seeds_give_four_completed_runs(smoke_sweep):
 
 
 def test_wandb_groups_the_sweep_and_names_each_variant(smoke_sweep):
-    loggers = {job: yaml.safe_load((smoke_sweep / job / "config.yaml").read_text())["logger"] for job in "0123"}
+    loggers = {
+        job: yaml.safe_load((smoke_sweep / job / "config.yaml").read_text())["logger"]["wandb"] for job in "0123"
+    }
     assert {logger["group"] for logger in loggers.values()} == {str(smoke_sweep)}
     assert [logger["job_type"] for logger in loggers.values()] == ["loss=bt", "loss=bt", "loss=hinge", "loss=hinge"]
     assert loggers["1"]["name"] == "seed=1 loss=bt"

@@ -6,18 +6,12 @@ import sys
 
 import pytest
 
-from .conftest import REPO_ROOT
+from .conftest import LEARNABLE_LAB, REPO_ROOT
 
 pytestmark = pytest.mark.e2e  # a whole command, a trained model or a process: make test-fast leaves it out
 
-# Two topics and a small vocabulary: enough signal to learn in a few seconds on two cores.
-QUICK_LAB = [
-    "data.lab.num_topics=2",
-    "data.lab.vocab_size=60",
-    "data.lab.num_prompts=400",
-    "data.lab.length_max=16",
-    "trainer.max_epochs=3",
-]
+# 100 resamples: intervals to check, at a tenth of the default's cost
+QUICK_LAB = [*LEARNABLE_LAB, "trainer.max_epochs=3", "bootstrap_samples=100"]
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ import torch
 from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
-from pytorch_lightning.loggers import Logger, WandbLogger
+from pytorch_lightning.loggers import Logger
 from rich.console import Console
 from rich.table import Table
 
@@ -37,6 +37,7 @@ from rmexp.errors import UserError, composed_or_exit_2, describe_user_error
 from rmexp.export import load_reward_model
 from rmexp.judged_data import command_line_overrides, with_the_runs_data
 from rmexp.lifecycle import RunStopped, interruption, run_job
+from rmexp.loggers import build_loggers, finish_wandb, wandb_of
 from rmexp.score import reward_texts
 from rmexp.summary import print_results_table, write_config, write_json_atomic
 from rmexp.train import train
@@ -132,21 +133,21 @@ def run_best_of_n(
                            max_length=cfg.data.max_length)  # fmt: skip
     rows = best_of_n_curve(np.reshape(rewards, candidates.gold.shape), candidates.gold, candidates.length, n_values)
     metrics = headline(rows)
-    logger = instantiate(cfg.logger) if cfg.get("logger") else None
+    loggers = build_loggers(cfg.get("logger"))
     section = {
         "reward_model": str(reward_model),
         "prompts": len(prompts),
         "num_candidates": cfg.bon.num_candidates,
         "generator": OmegaConf.to_container(cfg.generator, resolve=True),
         "table": rows,
-        **report(rows, output_dir, logger, metrics),
+        **report(rows, output_dir, loggers, metrics),
         "wall_time_s": round(time.time() - started, 1),
     }
     return section, metrics
 
 
-def report(rows: list[dict], output_dir: Path, logger: Logger | None, metrics: dict[str, float]) -> dict[str, Any]:
-    """The table as CSV, the two plots, and the same with the headline metrics in the logger."""
+def report(rows: list[dict], output_dir: Path, loggers: list[Logger], metrics: dict[str, float]) -> dict[str, Any]:
+    """The table as CSV, the two plots, and the same with the headline metrics in the loggers (plots in W&B)."""
     table_path = output_dir / "best_of_n.csv"
     with table_path.open("w", newline="") as out:
         writer = csv.DictWriter(out, fieldnames=COLUMNS)
@@ -162,16 +163,15 @@ def report(rows: list[dict], output_dir: Path, logger: Logger | None, metrics: d
             {"": rows}, output_dir / "plots" / "bon_pick_length.png", title="best-of-n: length of the pick"
         ),  # fmt: skip
     }
-    if logger is not None:
+    for logger in loggers:
         logger.log_metrics(metrics)
-    if isinstance(logger, WandbLogger):
+        logger.save()
+    if (wandb_logger := wandb_of(loggers)) is not None:
         import wandb
 
-        logger.experiment.log({f"bon/{name}_plot": wandb.Image(str(path)) for name, path in plots.items()})
-        logger.log_table(key="bon/curve", columns=list(COLUMNS), data=[[row[c] for c in COLUMNS] for row in rows])
-        logger.experiment.finish()
-    elif logger is not None:
-        logger.save()
+        wandb_logger.experiment.log({f"bon/{name}_plot": wandb.Image(str(path)) for name, path in plots.items()})
+        wandb_logger.log_table(key="bon/curve", columns=list(COLUMNS), data=[[row[c] for c in COLUMNS] for row in rows])
+    finish_wandb(loggers)
     return {"table_csv": str(table_path), "plots": {name: str(path) for name, path in plots.items()}}
 
 

@@ -105,8 +105,8 @@ class FileDataModule(RewardDataModule):
         )
         self.report = {**built["report"], "padding_fraction": self.padding_report(), "cache": cache_state}
         print_report(self.report)
-        if self.trainer is not None and self.trainer.logger is not None:
-            self.trainer.logger.log_hyperparams({"data_report": self.report})
+        for logger in self.trainer.loggers if self.trainer is not None else []:
+            logger.log_hyperparams({"data_report": self.report})
 
     def native_splits(self) -> tuple[dict[str, list], dict[str, Any]]:
         """Read, check and split by prompt: each split's records in the file's own shape, and the report's part."""

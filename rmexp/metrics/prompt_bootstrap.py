@@ -9,7 +9,8 @@ the copies.
 
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -42,6 +43,18 @@ def resample_prompts(
     return resampled
 
 
+@contextmanager
+def one_cpu_thread() -> Iterator[None]:
+    """Torch on one CPU thread for a while: a resample's tensors are small, and threads that wait on each
+    other at every small operation make it tens of times slower when other work holds the cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def prompt_bootstrap_intervals(
     metrics_of: MetricsOf, outputs: dict[str, Tensor], samples: int = 1000, seed: int = 0, level: float = 0.95
 ) -> dict[str, list[float]]:
@@ -56,10 +69,11 @@ def prompt_bootstrap_intervals(
     num_prompts = len(rows[2])
     generator = torch.Generator().manual_seed(seed)
     draws: dict[str, list[float]] = defaultdict(list)
-    for _ in range(samples):
-        picked = torch.randint(num_prompts, (num_prompts,), generator=generator).to(outputs["prompt_id"].device)
-        for name, value in metrics_of(resample_prompts(outputs, picked, rows)).items():
-            draws[name].append(float(value))
+    with one_cpu_thread():
+        for _ in range(samples):
+            picked = torch.randint(num_prompts, (num_prompts,), generator=generator).to(outputs["prompt_id"].device)
+            for name, value in metrics_of(resample_prompts(outputs, picked, rows)).items():
+                draws[name].append(float(value))
     tail = (1 - level) / 2 * 100
     intervals = {}
     for name, values in draws.items():

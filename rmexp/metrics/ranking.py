@@ -7,11 +7,19 @@ from torch import Tensor
 def within_group_pairs(groups: Tensor) -> tuple[Tensor, Tensor]:
     """Index pairs (i, j), i < j, of items in the same group.
 
-    A dense [n, n] comparison: fine for the evaluation splits here (thousands of responses).
+    Built group by group from the items sorted by group, so its cost is the number of pairs, not the
+    square of the number of items: the prompt bootstrap calls it on every resample of a split.
     """
-    same = groups.unsqueeze(0) == groups.unsqueeze(1)
-    first, second = torch.triu(same, diagonal=1).nonzero(as_tuple=True)
-    return first, second
+    order = torch.argsort(groups, stable=True)  # stable: within a group, sorted positions keep i < j
+    counts = torch.unique_consecutive(groups[order], return_counts=True)[1]
+    group_end = torch.repeat_interleave(torch.cumsum(counts, 0), counts)
+    position = torch.arange(len(groups), device=groups.device)
+    partners = group_end - position - 1  # the later items of its own group
+    first = torch.repeat_interleave(position, partners)
+    offset = torch.arange(len(first), device=groups.device) - torch.repeat_interleave(
+        torch.cumsum(partners, 0) - partners, partners
+    )
+    return order[first], order[first + 1 + offset]
 
 
 def pair_agreement(reward_gap: Tensor, target_gap: Tensor) -> Tensor:

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.e2e  # a whole command, a trained model or a process: m
 
 QUICK = ["bon.num_candidates=16", "logger=none"]
 QUICK_TRAINING = ["trainer.max_epochs=1", "trainer.enable_progress_bar=false", "callbacks.progress_bar=null",
-                  "callbacks.model_summary=null"]  # fmt: skip
+                  "callbacks.model_summary=null", "bootstrap_samples=0"]  # fmt: skip
 
 
 def compose_bon(output_dir, *overrides, lab=tuple(SMALL_LAB)):

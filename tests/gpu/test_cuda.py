@@ -18,11 +18,13 @@ from rmexp.models.reward_model import RewardModel
 from rmexp.score import score_file
 from rmexp.train import train
 
+from ..conftest import LEARNABLE_LAB
+
 pytestmark = pytest.mark.gpu
 
-LAB = ["data.lab.num_topics=2", "data.lab.vocab_size=60", "data.lab.num_prompts=400", "data.lab.length_max=16"]
+LAB = LEARNABLE_LAB
 QUIET = ["logger=none", "trainer.enable_progress_bar=false", "callbacks.progress_bar=null",
-         "callbacks.model_summary=null"]  # fmt: skip
+         "callbacks.model_summary=null", "bootstrap_samples=0"]  # fmt: skip
 # SmolLM2-135M's architecture (its published config.json), with random weights: nothing to download
 SMOLLM2_135M = dict(vocab_size=49152, hidden_size=576, intermediate_size=1536, num_hidden_layers=30,
                     num_attention_heads=9, num_key_value_heads=3, max_position_embeddings=8192,

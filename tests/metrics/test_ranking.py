@@ -10,6 +10,14 @@ def test_within_group_pairs_only_pairs_items_of_one_group():
     assert sorted(zip(first.tolist(), second.tolist(), strict=True)) == [(0, 2), (0, 3), (1, 4), (2, 3)]
 
 
+def test_within_group_pairs_are_every_same_group_pair_once_on_random_groups():
+    groups = torch.randint(0, 30, (400,), generator=torch.Generator().manual_seed(0))
+    first, second = within_group_pairs(groups)
+    expected = {(i, j) for i in range(400) for j in range(i + 1, 400) if groups[i] == groups[j]}
+    assert sorted(zip(first.tolist(), second.tolist(), strict=True)) == sorted(expected)
+    assert within_group_pairs(torch.tensor([], dtype=torch.long))[0].numel() == 0
+
+
 def test_grouped_pair_accuracy_skips_target_ties_and_halves_reward_ties():
     # group 0: items 0,1,2 with targets 3,1,1 -> pairs (0,1) right, (0,2) reward tie -> 0.5, (1,2) target tie -> out
     # group 1: items 3,4 with targets 0,5 and rewards 1,0 -> wrong

@@ -8,17 +8,14 @@ from hydra.utils import instantiate
 from rmexp.errors import UserError
 from rmexp.train import build, train
 
-from ..conftest import SMALL_LAB
+from ..conftest import LEARNABLE_LAB, SMALL_LAB
 
 pytestmark = pytest.mark.e2e  # a whole command, a trained model or a process: make test-fast leaves it out
 
-# A lab the tiny model learns in a few seconds: two topics, a small vocabulary, short responses.
 QUICK = [
-    "data.lab.num_topics=2",
-    "data.lab.vocab_size=60",
-    "data.lab.num_prompts=400",
-    "data.lab.length_max=16",
+    *LEARNABLE_LAB,
     "trainer.max_epochs=3",
+    "bootstrap_samples=0",
     "logger=none",
     "callbacks=none",
     "trainer.enable_progress_bar=false",
