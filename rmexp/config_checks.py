@@ -42,6 +42,10 @@ class RunSettings(BaseModel):
     )
 
 
+class EvalSettings(RunSettings):
+    progress_bar: bool = Field(True, description="true or false")
+
+
 class OptimizerSettings(BaseModel):
     model_config = SETTINGS
     lr: float = Field(1e-3, gt=0, description="a finite number > 0")
@@ -130,7 +134,7 @@ def check_ensemble_family(cfg: DictConfig) -> None:
 
 def check_eval_config(cfg: DictConfig) -> None:
     check_targets(cfg)
-    check_settings(cfg, RunSettings, "")
+    check_settings(cfg, EvalSettings, "")
 
 
 def check_bon_config(cfg: DictConfig) -> None:

@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import hydra
+import pytorch_lightning as pl
 import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 from pytorch_lightning import LightningDataModule
+from pytorch_lightning.callbacks import RichProgressBar
 from pytorch_lightning.loggers import Logger
 from rich.console import Console
 from torch.utils.data import DataLoader
@@ -39,15 +41,18 @@ from rmexp.plots import plot_reliability_diagram, plot_reward_against_length
 from rmexp.summary import print_results_table, write_config, write_json_atomic
 
 
-@torch.no_grad()
-def collect_outputs(module: RewardModule, dataloader: DataLoader) -> dict[str, torch.Tensor]:
-    """The family's per-example tensors over a whole split, as its evaluation epoch would gather them."""
-    module.eval()
-    device = next(module.parameters()).device
-    batches = [
-        module.evaluation_outputs({key: value.to(device) for key, value in batch.items()}) for batch in dataloader
-    ]
-    return {key: torch.cat([batch[key] for batch in batches]).cpu() for key in batches[0]}
+def scored_split(
+    module: RewardModule, dataloader: DataLoader, device: torch.device, progress_bar: bool = True
+) -> dict[str, torch.Tensor]:
+    """The family's per-example tensors over a whole split, from Lightning's test loop on `device`: the very
+    epoch a training run ends with (its progress bar, its device placement), whichever split it reads."""
+    accelerator = {"cuda": "gpu"}.get(device.type, device.type)
+    devices = [device.index] if device.type == "cuda" and device.index is not None else 1
+    callbacks = [RichProgressBar()] if progress_bar else []
+    trainer = pl.Trainer(accelerator=accelerator, devices=devices, logger=False, enable_checkpointing=False,
+                         enable_model_summary=False, enable_progress_bar=progress_bar, callbacks=callbacks)  # fmt: skip
+    trainer.test(module, dataloaders=dataloader, verbose=False)
+    return module.split_outputs["test"]
 
 
 def report_split(
@@ -63,7 +68,7 @@ def report_split(
     and the same in W&B where a logger is given.
 
     `outputs` are the family's evaluation outputs over the whole split: those a test epoch gathered
-    (`RewardModule.split_outputs`), or `collect_outputs` for a model evaluated outside training.
+    (`RewardModule.split_outputs`), or `scored_split` for a model evaluated outside training.
     """
 
     def metrics_of(outputs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -106,13 +111,13 @@ def evaluate(cfg: DictConfig, output_dir: Path, overrides: list[str] | None = No
     device = resolve_device(cfg.device)
     cfg, judged_on = with_the_runs_data(cfg, overrides)
     model, tokenizer = load_reward_model(cfg.reward_model)
-    module: RewardModule = instantiate(cfg.loss, model=model, optimizer=None).to(device)
+    module: RewardModule = instantiate(cfg.loss, model=model, optimizer=None)
     datamodule: LightningDataModule = instantiate(cfg.data, tokenizer=tokenizer, view=module.view)
     datamodule.setup("test" if cfg.split == "test" else "fit")
     dataloader = getattr(datamodule, f"{cfg.split}_dataloader")()
     loggers = build_loggers(cfg.get("logger"))
     subset_names = getattr(dataloader.dataset, "subset_names", None)
-    outputs = collect_outputs(module, dataloader)
+    outputs = scored_split(module, dataloader, device, cfg.progress_bar)
     report = report_split(module, outputs, cfg.split, output_dir, loggers, subset_names, cfg.bootstrap_samples)
     summary = {
         "status": "completed",

@@ -107,11 +107,18 @@ def test_bon_refuses_a_bad_batch_size_before_training(tmp_path, capfd, monkeypat
     assert not (tmp_path / "checkpoints").exists()  # refused before it trained a model
 
 
-def test_eval_refuses_a_seed_that_is_not_a_number(run_dir, tmp_path, capfd):  # noqa: F811
-    args = [*SMALL_LAB, f"reward_model={run_dir}", "seed=abc", f"hydra.run.dir={tmp_path}"]
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ("seed=abc", "seed='abc': expected a whole number"),
+        ("progress_bar=maybe", "progress_bar='maybe': expected true or false"),
+    ],
+)
+def test_eval_refuses_a_key_of_the_wrong_kind(run_dir, tmp_path, capfd, override, expected):  # noqa: F811
+    args = [*SMALL_LAB, f"reward_model={run_dir}", override, f"hydra.run.dir={tmp_path}"]
     code, stderr = run_entry_point("eval", args, capfd)
     assert code == 2
-    assert "seed='abc': expected a whole number" in stderr
+    assert expected in stderr
     assert "Traceback" not in stderr
 
 
