@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from rmexp.data.encoding import MaxLength
 from rmexp.errors import UserError
+from rmexp.hub import check_repo_id
 
 # Strict: a quoted number or a boolean is a mistake, not a number (`optimizer.lr=abc` arrives as text).
 SETTINGS = ConfigDict(extra="allow", strict=True, allow_inf_nan=False)
@@ -116,6 +117,17 @@ def check_train_config(cfg: DictConfig) -> None:
     check_settings(cfg.get("scheduler"), SchedulerSettings, "scheduler.")
     check_settings(cfg.get("trainer"), TrainerSettings, "trainer.")
     check_ensemble_family(cfg)
+    check_push(cfg)
+
+
+def check_push(cfg: DictConfig) -> None:
+    """A push needs an export to push and a repository id the hub accepts."""
+    repo_id = cfg.get("push_to_hub")
+    if repo_id is None:
+        return
+    check_repo_id(repo_id)
+    if not cfg.get("export", True):
+        raise UserError(f"push_to_hub={repo_id} with export=false: the push uploads the export; set export=true")
 
 
 def check_ensemble_family(cfg: DictConfig) -> None:

@@ -35,6 +35,7 @@ from rmexp.devices import check_accelerator, slow_precision
 from rmexp.errors import TrainingDiverged, UserError, composed_or_exit_2, describe_user_error
 from rmexp.evaluate import report_split
 from rmexp.export import export_reward_model
+from rmexp.hub import push_export
 from rmexp.lifecycle import RunStopped, Terminated, run_job, sigterm_stops_the_run
 from rmexp.loggers import build_loggers, finish_wandb, logger_configs, wandb_of
 from rmexp.model_card import training_record
@@ -217,8 +218,8 @@ def after_training(
     output_dir: Path,
     summary: dict[str, Any],
 ) -> dict[str, Any]:
-    """The test report (plots, W&B table) and the export with its model card, each on its own: one failing
-    skips only itself.
+    """The test report (plots, W&B table), the export with its model card and its push to the hub, each on
+    its own: one failing skips only itself (and a push, the export it would upload).
 
     The checkpoint and summary.json are already on disk; a failure here is listed in the summary
     under `after_training_errors` and shown in the terminal, never raised.
@@ -234,8 +235,15 @@ def after_training(
         record = training_record(cfg, module.model.backbone, summary, intervals)
         return str(export_reward_model(module.model, datamodule.tokenizer, output_dir / "export", record))
 
+    def push() -> str:
+        if "export" not in artifacts:
+            raise UserError(f"push_to_hub={cfg.push_to_hub}: nothing to push, the export failed")
+        return push_export(Path(artifacts["export"]), cfg.push_to_hub, cfg.get("hub_private", True))
+
     if cfg.get("export", True):
         steps["export"] = export
+    if cfg.get("push_to_hub"):
+        steps["push_to_hub"] = push
     for name, step in steps.items():
         try:
             artifacts[name] = step()

@@ -73,6 +73,12 @@ TRAIN_CASES = [
         ["data.lab.val_fraction=0.001"],
         "val_fraction=0.001 of num_prompts=60 leaves the validation split empty",
     ),
+    ("push without an export", ["push_to_hub=my-lab/rm-bt"], "push_to_hub=my-lab/rm-bt with export=false"),
+    (
+        "push to a name that is no repository",
+        ["export=true", "push_to_hub=rm-bt"],
+        "push_to_hub='rm-bt': expected a hub model repository as <owner>/<name>",
+    ),
 ]
 
 

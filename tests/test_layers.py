@@ -18,7 +18,7 @@ LAYERS = {
     "run_folder": 0, "atomic_write": 0,
     "losses": 1,
     "data": 2, "models": 2,
-    "modules": 3, "export": 3, "model_card": 3, "lifecycle": 3,
+    "modules": 3, "export": 3, "model_card": 3, "hub": 3, "lifecycle": 3,
     # entry points and what only they use
     "evaluate": 4, "train": 4, "resume": 4, "score": 4, "bon": 4, "compare": 4, "bench": 4, "cli": 4,
     "judged_data": 4, "config_checks": 4, "config_tree": 4, "sweep_summary": 4,
