@@ -4,6 +4,7 @@ The proxy (the reward model's score) and gold live on different scales, so the p
 gold's scale per prompt: shifted and stretched so that over the prompt's N candidates it has gold's
 mean and standard deviation. At n = 1 the two then agree exactly; as n grows, an RM that were gold
 would keep them together, and the gap between them is how much more the RM promises than it gives.
+`gold_as_rm` is the reference no RM can beat: the gold of the pick when gold itself chooses it.
 """
 
 import numpy as np
@@ -11,7 +12,7 @@ import numpy as np
 from rmexp.bon.estimator import best_of_n_kl, expected_best_of_n
 from rmexp.bon.scaling_law import GaoFit, fit_gao
 
-COLUMNS = ("n", "kl", "gold", "proxy", "proxy_gold_scale", "length")
+COLUMNS = ("n", "kl", "gold", "proxy", "proxy_gold_scale", "length", "gold_as_rm")
 
 
 def powers_of_two(num_candidates: int) -> list[int]:
@@ -42,6 +43,7 @@ def best_of_n_curve(proxy: np.ndarray, gold: np.ndarray, length: np.ndarray, n_v
             "proxy": float(expected_best_of_n(proxy, proxy, n).mean()),
             "proxy_gold_scale": float(expected_best_of_n(proxy, proxy_gold_scale, n).mean()),
             "length": float(expected_best_of_n(proxy, length, n).mean()),
+            "gold_as_rm": float(expected_best_of_n(gold, gold, n).mean()),
         }
         for n in n_values
     ]
@@ -56,7 +58,7 @@ def headline(rows: list[dict]) -> dict[str, float]:
     to the largest. Rows are in increasing n. With n = 1 and at least two more n, Gao et al.'s form is
     fitted too (`bon/gao_*`, rmexp/bon/scaling_law.py).
     """
-    metrics = {f"bon/{column}_n{row['n']}": row[column] for row in rows for column in COLUMNS[2:]}
+    metrics = {f"bon/{column}_n{row['n']}": row[column] for row in rows for column in COLUMNS[2:] if column in row}
     fit = gao_fit(rows)
     if fit is not None:
         metrics |= fit.metrics()
@@ -81,10 +83,12 @@ def gao_fit(rows: list[dict]) -> GaoFit | None:
 
 
 def mean_curve(curves: list[list[dict]]) -> list[dict]:
-    """Several runs' curves (seeds, say) averaged n by n, to draw one line per variant."""
+    """Several runs' curves (seeds, say) averaged n by n, to draw one line per variant; the columns all of
+    them hold (a run from before `gold_as_rm` lacks it)."""
     if any([row["n"] for row in curve] != [row["n"] for row in curves[0]] for curve in curves):
         raise ValueError("the curves to average must have the same n values")
+    columns = [column for column in COLUMNS[1:] if all(column in curve[0] for curve in curves)]
     return [
-        {"n": row["n"], **{column: float(np.mean([curve[i][column] for curve in curves])) for column in COLUMNS[1:]}}
+        {"n": row["n"], **{column: float(np.mean([curve[i][column] for curve in curves])) for column in columns}}
         for i, row in enumerate(curves[0])
     ]

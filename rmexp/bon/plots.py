@@ -18,9 +18,14 @@ def plot_over_optimisation(curves: dict[str, list[dict]], path: Path, title: str
 
     Gao et al. (2023) draw the same axes: a gap that opens as KL grows is the RM being over-optimised.
     Their form gold(d) = d (alpha - beta d), fitted to the gold points, is drawn dotted through them,
-    so a reader sees whether it fits and where it puts the peak.
+    so a reader sees whether it fits and where it puts the peak. Gold as the RM (the pick gold itself
+    makes, the ceiling of every RM on these candidates) is drawn once, dash-dotted, where the rows have it.
     """
     figure, axes = plt.subplots(figsize=(6.4, 4.6))
+    reference = next((rows for rows in curves.values() if "gold_as_rm" in rows[0]), None)
+    if reference is not None:
+        axes.plot([row["kl"] for row in reference], [row["gold_as_rm"] for row in reference], linestyle="-.",
+                  color="black", alpha=0.6, label="gold as the RM (reference)")  # fmt: skip
     for colour, (label, rows) in zip(plt.rcParams["axes.prop_cycle"].by_key()["color"], curves.items(), strict=False):
         kl = [row["kl"] for row in rows]
         prefix = f"{label}: " if label else ""

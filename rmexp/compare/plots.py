@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rmexp.compare.bon_curves import plot_bon_curves
 from rmexp.compare.runs import Run, seed_values
 from rmexp.compare.statistics import spread
 from rmexp.compare.variants import Variant
@@ -81,7 +82,8 @@ def plot_against(groups: dict[Variant, list[Run]], key: str, metric: str, path: 
 def plot_all(
     groups: dict[Variant, list[Run]], metrics: list[str], folder: Path, confidence: float = 0.95
 ) -> list[Path]:
-    """Every picture of the comparison: per variant for each metric, and against each numeric swept key.
+    """Every picture of the comparison: per variant for each metric, against each numeric swept key, and a
+    best-of-n sweep's curves overlaid.
 
     A PNG in `folder` this call did not draw is an earlier call's (another metric, another sweep): it is
     removed, so the folder never shows a plot that disagrees with the tables beside it.
@@ -93,6 +95,7 @@ def plot_all(
             plot_against(groups, key, metric, folder / file_name(metric, f"_against_{key}"), confidence)
             for metric in metrics
         ]
+    paths += plot_bon_curves(groups, folder)
     for stale in set(folder.glob("*.png")) - set(paths):
         stale.unlink()
     return paths

@@ -28,6 +28,7 @@ def test_with_gold_as_the_rm_the_picks_gold_never_falls_and_proxy_is_gold(candid
     assert all(later >= earlier for earlier, later in zip(gold, gold[1:], strict=False))
     assert gold[-1] - gold[0] > 1.0  # the best of 256 is far above a random one
     assert [row["proxy_gold_scale"] for row in rows] == pytest.approx(gold)
+    assert [row["gold_as_rm"] for row in rows] == pytest.approx(gold)  # the reference is this very curve
     assert headline(rows)["bon/gold_peak_n"] == 256 and headline(rows)["bon/proxy_gold_gap"] == pytest.approx(0)
 
 
@@ -39,6 +40,10 @@ def test_with_length_as_the_rm_the_pick_gets_longer_and_no_better(candidates):
     # gold is length-free: the longest candidates are no better (100 prompts x ~9 tied at 32 words: sd ~0.025)
     assert rows[-1]["gold"] == pytest.approx(rows[0]["gold"], abs=0.1)
     assert headline(rows)["bon/proxy_gold_gap"] > 1.0  # the proxy promises a lot more than gold delivers
+    # whatever the RM, the reference is gold's own pick: far above the length RM's at n = 256
+    assert rows[-1]["gold_as_rm"] == pytest.approx(best_of_n_curve(candidates.gold, candidates.gold,
+                                                                   candidates.length, [256])[0]["gold"])  # fmt: skip
+    assert rows[-1]["gold_as_rm"] > rows[-1]["gold"] + 1.0
 
 
 def test_the_proxy_on_golds_scale_has_each_prompts_gold_mean_and_spread():
@@ -72,3 +77,6 @@ def test_curves_of_several_seeds_average_n_by_n():
     ]
     with pytest.raises(ValueError, match="same n values"):
         mean_curve([first, first[:1]])
+    with_reference = [{**row, "gold_as_rm": 1.0} for row in first]
+    assert "gold_as_rm" not in mean_curve([first, with_reference])[0]  # only the columns every run has
+    assert mean_curve([with_reference, with_reference])[1]["gold_as_rm"] == 1.0
