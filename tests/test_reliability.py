@@ -102,7 +102,9 @@ def test_resume_names_what_is_missing(tmp_path):
 
 def test_ctrl_c_writes_a_summary_marked_interrupted(tmp_path):
     run_dir = tmp_path / "run"
-    code, stderr = interrupt_after_first_epoch(run_dir, signal.SIGINT, *SLOW_LAB, *QUIET, "logger=none")
+    # epochs to spare after the first checkpoint, so that a loaded machine cannot finish the run before Ctrl-C
+    overrides = [*SLOW_LAB, *QUIET, "logger=none", "trainer.max_epochs=6"]
+    code, stderr = interrupt_after_first_epoch(run_dir, signal.SIGINT, *overrides)
     assert code == 130, stderr[-2000:]
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["status"] == "interrupted" and "Ctrl-C" in summary["error"]
