@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rmexp.data.encoding import MaxLength
 from rmexp.errors import UserError
 from rmexp.hub import check_repo_id
+from rmexp.loggers import logger_configs
 
 # Strict: a quoted number or a boolean is a mistake, not a number (`optimizer.lr=abc` arrives as text).
 SETTINGS = ConfigDict(extra="allow", strict=True, allow_inf_nan=False)
@@ -121,7 +122,12 @@ def check_train_config(cfg: DictConfig) -> None:
 
 
 def check_push(cfg: DictConfig) -> None:
-    """A push needs an export to push and a repository id the hub accepts."""
+    """A push needs an export to push and a repository id the hub accepts; an export artifact, W&B and an export."""
+    if cfg.get("export_artifact"):
+        loggers = [str(config.get("_target_", "")) for config in logger_configs(cfg.get("logger"))]
+        if not cfg.get("export", True) or not any(target.endswith("wandb_logger") for target in loggers):
+            raise UserError("export_artifact=true logs the export to W&B: it needs export=true and a W&B logger "
+                            "(logger=wandb, or logger=[wandb,csv])")  # fmt: skip
     repo_id = cfg.get("push_to_hub")
     if repo_id is None:
         return

@@ -12,6 +12,7 @@ is cut to fit, with a hash that keeps two variants apart (the whole overrides st
 import hashlib
 import logging
 import os
+from pathlib import Path
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
@@ -48,6 +49,18 @@ def build_loggers(logger_config: DictConfig | None, wandb_id: str | None = None)
 def wandb_of(loggers: list[Logger]) -> WandbLogger | None:
     """The W&B logger among them, which alone takes plots, tables and a run to finish."""
     return next((logger for logger in loggers if isinstance(logger, WandbLogger)), None)
+
+
+def log_export_artifact(loggers: list[Logger], folder: Path) -> str:
+    """The export folder as a W&B model artifact of this run (an offline run keeps it for `wandb sync`); its name."""
+    import wandb
+
+    run = wandb_of(loggers).experiment
+    description = "rmexp export: AutoModelForSequenceClassification and its model card"
+    artifact = wandb.Artifact(name=f"reward-model-{run.id}", type="model", description=description)
+    artifact.add_dir(str(folder))
+    run.log_artifact(artifact)
+    return artifact.name
 
 
 def finish_wandb(loggers: list[Logger], exit_code: int = 0) -> None:

@@ -74,6 +74,7 @@ TRAIN_CASES = [
         "val_fraction=0.001 of num_prompts=60 leaves the validation split empty",
     ),
     ("push without an export", ["push_to_hub=my-lab/rm-bt"], "push_to_hub=my-lab/rm-bt with export=false"),
+    ("artifact without W&B", ["export=true", "export_artifact=true"], "export_artifact=true logs the export to W&B"),
     (
         "push to a name that is no repository",
         ["export=true", "push_to_hub=rm-bt"],

@@ -1,15 +1,15 @@
 """Each command's --help says what it does, its own keys and an example; the options it lists are conf/'s."""
 
+import importlib
+import io
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hydra.core.global_hydra import GlobalHydra
 
 from rmexp import CONFIG_DIR
-
-from .conftest import REPO_ROOT
 
 pytestmark = pytest.mark.e2e  # a whole command, a trained model or a process: make test-fast leaves it out
 
@@ -17,10 +17,19 @@ MODULES = {"train": "rmexp.train", "eval": "rmexp.evaluate", "score": "rmexp.sco
 
 
 def help_text(command: str) -> str:
-    result = subprocess.run([sys.executable, "-m", MODULES[command], "--help"], capture_output=True, text=True,
-                            cwd=REPO_ROOT, timeout=300)  # fmt: skip
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout
+    """`rmexp-<command> --help`'s text, from the command's own entry point run in this process."""
+    saved_argv, saved_stdout = sys.argv, sys.stdout
+    sys.argv, sys.stdout = [f"rmexp-{command}", "--help"], io.StringIO()
+    GlobalHydra.instance().clear()
+    try:
+        with pytest.raises(SystemExit) as exit_:
+            importlib.import_module(MODULES[command]).main()
+        text = sys.stdout.getvalue()
+    finally:
+        sys.argv, sys.stdout = saved_argv, saved_stdout
+        GlobalHydra.instance().clear()
+    assert exit_.value.code in (0, None), text[-2000:]
+    return text
 
 
 @pytest.fixture(scope="module")

@@ -76,3 +76,17 @@ def test_tensorboard_and_mlflow_write_their_files_in_the_run_folder(compose_trai
                         "trainer.enable_progress_bar=false", "export=false", "bootstrap_samples=0")  # fmt: skip
     assert train(cfg, tmp_path)["status"] == "completed"
     assert list(tmp_path.glob(written)), sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*"))
+
+
+@pytest.mark.e2e
+def test_the_export_is_logged_as_a_model_artifact_of_the_w_and_b_run(compose_train, tmp_path):
+    from rmexp.train import train
+
+    cfg = compose_train(*SMALL_LAB, "logger=wandb", "export_artifact=true", "trainer.max_epochs=1",
+                        "trainer.enable_progress_bar=false", "bootstrap_samples=0")  # fmt: skip
+    summary = train(cfg, tmp_path)
+    run_id = (tmp_path / "wandb_run_id").read_text()
+    assert summary["artifacts"]["export_artifact"].startswith(f"reward-model-{run_id}")
+    assert "export_artifact" not in summary["after_training_errors"]
+    record = next(tmp_path.glob(f"wandb/offline-run-*-{run_id}/run-{run_id}.wandb")).read_bytes()
+    assert f"reward-model-{run_id}".encode() in record and b"model.safetensors" in record
