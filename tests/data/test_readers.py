@@ -83,8 +83,14 @@ def test_a_missing_local_file_under_a_folder_keeps_its_message(tmp_path, monkeyp
         read_splits("data/pairs.jsonl")
 
 
-@pytest.mark.e2e  # datasets retries the hub for about half a minute before it gives up
-def test_a_hub_id_without_a_network_is_one_line_naming_it_and_the_hub(tmp_path, capfd):
+@pytest.mark.e2e
+def test_a_hub_id_without_a_network_is_one_line_naming_it_and_the_hub(tmp_path, capfd, monkeypatch):
+    """The hub out of reach, as offline mode makes it on any machine (a real dead network retries for ~30 s)."""
+    import datasets
+    import huggingface_hub
+
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     code, stderr = run_entry_point("train", ["data=jsonl", "data.path=rmexp-nobody/no-such-pairs", *QUICK,
                                              f"hydra.run.dir={tmp_path}"], capfd)  # fmt: skip
     assert code == 2
