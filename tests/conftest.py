@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from rmexp import CONFIG_DIR
@@ -65,12 +66,18 @@ def untrained_run(tmp_path, compose_train) -> Path:
 
 
 def run_entry_point(name: str, args: list[str], capfd=None) -> tuple[int, str]:
-    """(exit code, stderr) of `rmexp-<name> args...`, run in this process; stderr only where `capfd` captures it."""
+    """(exit code, stderr) of `rmexp-<name> args...`, run in this process; stderr only where `capfd` captures it.
+
+    It calls the installed entry point (`cli`, which maps a command line Hydra cannot compose to exit 2),
+    with Hydra's state of any earlier run cleared, as a new process would start.
+    """
     saved_argv = sys.argv
     sys.argv = [f"rmexp-{name}", *args]
     GlobalHydra.instance().clear()
+    HydraConfig.instance().cfg = None
+    module = importlib.import_module(ENTRY_POINTS[name])
     try:
-        importlib.import_module(ENTRY_POINTS[name]).main()
+        getattr(module, "cli", module.main)()
         code = 0
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else 1

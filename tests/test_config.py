@@ -2,8 +2,6 @@
 
 import importlib.util
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,7 @@ from rmexp import CONFIG_DIR
 from rmexp.loggers import build_loggers, finish_wandb
 from rmexp.train import build
 
-from .conftest import SHARED_DATA, SMALL_LAB
+from .conftest import SHARED_DATA, SMALL_LAB, run_entry_point
 
 pytestmark = pytest.mark.e2e  # a whole command, a trained model or a process: make test-fast leaves it out
 
@@ -135,16 +133,6 @@ def test_unknown_key_is_named(compose_train):
         compose_train("data.lab.beta_length=1")
 
 
-def run_cli(*overrides: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "rmexp.train", "logger=none", *overrides],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-    )
-
-
 @pytest.mark.parametrize(
     ("override", "expected"),
     [
@@ -160,8 +148,8 @@ def run_cli(*overrides: str, cwd: Path) -> subprocess.CompletedProcess:
         ("data.lab.beta_length=1", r"Key 'beta_length' is not in struct\s+full_key: data\.lab\.beta_length"),
     ],
 )
-def test_malformed_override_stops_with_a_message_and_no_traceback(tmp_path, override, expected):
-    result = run_cli(override, f"hydra.run.dir={tmp_path}", cwd=tmp_path)
-    assert result.returncode == 2  # a user's mistake, whether Hydra or rmexp finds it
-    assert "Traceback" not in result.stderr + result.stdout
-    assert pytest.importorskip("re").search(expected, result.stderr), result.stderr
+def test_malformed_override_stops_with_a_message_and_no_traceback(tmp_path, capfd, override, expected):
+    code, stderr = run_entry_point("train", ["logger=none", override, f"hydra.run.dir={tmp_path}"], capfd)
+    assert code == 2  # a user's mistake, whether Hydra or rmexp finds it
+    assert "Traceback" not in stderr
+    assert pytest.importorskip("re").search(expected, stderr), stderr
