@@ -36,8 +36,10 @@ def finished_run(tmp_path_factory):
 
 
 def compose_eval(*overrides, lab=QUICK_LAB):
+    """The eval config; no intervals unless a test asks for them (their resamples cost seconds)."""
+    quiet = [] if any(item.startswith("bootstrap_samples=") for item in overrides) else ["bootstrap_samples=0"]
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        return compose("eval", overrides=[*lab, *overrides])
+        return compose("eval", overrides=[*lab, *quiet, "progress_bar=false", *overrides])
 
 
 def test_a_run_leaves_plots_an_export_and_the_diagnostics(finished_run):
@@ -141,7 +143,7 @@ def test_an_export_without_its_run_says_which_data_it_is_judged_on(finished_run,
 def test_the_command_line_warns_naming_the_keys_that_differ(finished_run, tmp_path, capfd):
     _, run_dir = finished_run
     saved, sys.argv = sys.argv, ["rmexp-eval", f"reward_model={run_dir}", "data.lab.beta_len=1", "logger=none",
-                                 f"hydra.run.dir={tmp_path}"]  # fmt: skip
+                                 "bootstrap_samples=0", f"hydra.run.dir={tmp_path}"]  # fmt: skip
     GlobalHydra.instance().clear()
     try:
         evaluate_main()
