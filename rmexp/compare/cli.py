@@ -142,9 +142,16 @@ def compare(options: argparse.Namespace, console: Console) -> list[Table]:
     return tables
 
 
+# a log file or a pipe has no width of its own; Rich's 80 columns would wrap every variant label letter by letter
+PIPED_WIDTH = 200
+
+
 def main(argv: list[str] | None = None) -> None:
     options = arguments(argv)
-    exit_on_user_error(compare, options, Console(soft_wrap=True))
+    console = Console(soft_wrap=True)
+    if not console.is_terminal:
+        console = Console(soft_wrap=True, width=PIPED_WIDTH)
+    exit_on_user_error(compare, options, console)
 
 
 if __name__ == "__main__":

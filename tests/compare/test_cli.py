@@ -173,3 +173,19 @@ def test_bad_arguments_exit_with_one_line(sweep_dir, capsys, arguments, message)
     assert exit_code.value.code == 2
     error = capsys.readouterr().err
     assert message in " ".join(error.split()) and "Traceback" not in error
+
+
+def test_piped_output_keeps_each_variant_on_one_line_of_its_table(tmp_path, capsys):
+    accuracies = {
+        (f"loss={loss}", f"data.lab.list_size={size}", f"trainer.max_epochs={epochs}"): [0.80, 0.82, 0.84 + offset]
+        for loss, offset in (("listwise_pairs", 0.0), ("bt", 0.02))
+        for size in (4, 8)
+        for epochs in (1, 4)
+    }
+    main([str(write_completed_sweep(tmp_path / "sweep", accuracies)), "--baseline", "loss=listwise_pairs"])
+    lines = capsys.readouterr().out.splitlines()
+    # the paired table's row: the variant and its baseline, each whole, side by side
+    variant, baseline = (
+        f"loss={loss}, data.lab.list_size=8, trainer.max_epochs=4" for loss in ("bt", "listwise_pairs")
+    )
+    assert any(variant in line and baseline in line for line in lines), "\n".join(lines)
