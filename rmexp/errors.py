@@ -97,3 +97,9 @@ def composed_or_exit_2(hydra_main: Callable[[], Result]) -> Callable[[], Result]
             raise
 
     return entry
+
+
+def first_line(error: Exception) -> str:
+    """The first line of an error from a library, whose messages may run on over many lines."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -35,7 +35,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreT
 from transformers.modeling_layers import GenericForSequenceClassification
 from transformers.utils import logging as transformers_logging
 
-from rmexp.errors import UserError, describe_user_error
+from rmexp.errors import UserError, describe_user_error, first_line
 from rmexp.model_card import TrainingRecord, model_card
 from rmexp.models.ensemble import EnsembleRewardModel, EnsembleSettings, MemberAggregation
 from rmexp.models.fine_tuning import merged_backbone
@@ -246,12 +246,6 @@ def checkpoint_weights(checkpoint: Path) -> dict[str, Tensor]:
     except (KeyError, TypeError):
         raise UserError(f"{checkpoint}: holds no state_dict; expected a checkpoint that rmexp-train saved") from None
     return state
-
-
-def first_line(error: Exception) -> str:
-    """The first line of an error from a library, whose messages may run on over many lines."""
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 def best_checkpoint(run_dir: Path) -> Path:

@@ -8,7 +8,7 @@ repository) is reported with the command that uploads the same folder later, and
 import re
 from pathlib import Path
 
-from rmexp.errors import UserError
+from rmexp.errors import UserError, first_line
 
 # what the hub accepts as a repository id: an owner and a name, each of letters, digits, '-', '_', '.'
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
@@ -32,7 +32,7 @@ def push_export(folder: Path, repo_id: str, private: bool = True) -> str:
     except Exception as error:  # no network, offline mode, no token, no right: every one is the user's to fix
         raise UserError(
             f"push_to_hub={repo_id}: the hub refused or could not be reached ({type(error).__name__}: "
-            f"{str(error).splitlines()[0] if str(error) else ''}). The export is kept at {folder}; upload it "
+            f"{first_line(error)}). The export is kept at {folder}; upload it "
             f"later with `hf upload {repo_id} {folder}` once logged in (`hf auth login` or HF_TOKEN)"
         ) from error
     return f"https://huggingface.co/{repo_id}"

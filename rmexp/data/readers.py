@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rmexp.errors import UserError
+from rmexp.errors import UserError, first_line
 
 JSON_LINES = (".jsonl", ".ndjson")
 DATASETS_BUILDERS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
@@ -146,7 +146,7 @@ def _read_from_hub(dataset_id: str, cache_dir: str | Path | None) -> dict[str, l
     try:
         loaded = datasets.load_dataset(dataset_id, cache_dir=cache)
     except ConnectionError as error:  # datasets says why (no route, offline mode) in its first line
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        reason = first_line(error)
         raise UserError(
             f"{dataset_id}: no such local file or folder, and the Hugging Face hub, where it would be a data set id, "
             f"could not be reached ({reason}); download it where there is a network, or point data.path at a local file"
