@@ -118,16 +118,22 @@ def check_train_config(cfg: DictConfig) -> None:
     check_settings(cfg.get("scheduler"), SchedulerSettings, "scheduler.")
     check_settings(cfg.get("trainer"), TrainerSettings, "trainer.")
     check_ensemble_family(cfg)
+    check_export_artifact(cfg)
     check_push(cfg)
 
 
+def check_export_artifact(cfg: DictConfig) -> None:
+    """An export artifact needs an export to log and a W&B run to log it to."""
+    if not cfg.get("export_artifact"):
+        return
+    targets = [str(config.get("_target_", "")) for config in logger_configs(cfg.get("logger"))]
+    if not cfg.get("export", True) or not any(target.endswith("wandb_logger") for target in targets):
+        raise UserError("export_artifact=true logs the export to W&B: it needs export=true and a W&B logger "
+                        "(logger=wandb, or logger=[wandb,csv])")  # fmt: skip
+
+
 def check_push(cfg: DictConfig) -> None:
-    """A push needs an export to push and a repository id the hub accepts; an export artifact, W&B and an export."""
-    if cfg.get("export_artifact"):
-        loggers = [str(config.get("_target_", "")) for config in logger_configs(cfg.get("logger"))]
-        if not cfg.get("export", True) or not any(target.endswith("wandb_logger") for target in loggers):
-            raise UserError("export_artifact=true logs the export to W&B: it needs export=true and a W&B logger "
-                            "(logger=wandb, or logger=[wandb,csv])")  # fmt: skip
+    """A push needs an export to push and a repository id the hub accepts."""
     repo_id = cfg.get("push_to_hub")
     if repo_id is None:
         return

@@ -33,7 +33,7 @@ from rmexp.errors import UserError, composed_or_exit_2
 from rmexp.export import load_reward_model
 from rmexp.judged_data import with_the_runs_data
 from rmexp.lifecycle import run_job
-from rmexp.loggers import build_loggers, finish_wandb, wandb_of
+from rmexp.loggers import build_loggers, finish_wandb, log_final_metrics, wandb_of
 from rmexp.metrics.pairwise import subset_accuracy
 from rmexp.metrics.prompt_bootstrap import prompt_bootstrap_intervals
 from rmexp.modules.base import RewardModule
@@ -128,9 +128,7 @@ def evaluate(cfg: DictConfig, output_dir: Path, overrides: list[str] | None = No
         "output_dir": str(output_dir),
     }
     write_json_atomic(output_dir / "summary.json", summary)
-    for logger in loggers:
-        logger.log_metrics(report["metrics"])
-        logger.save()
+    log_final_metrics(loggers, report["metrics"])
     finish_wandb(loggers)
     return summary
 

@@ -63,6 +63,13 @@ def log_export_artifact(loggers: list[Logger], folder: Path) -> str:
     return artifact.name
 
 
+def log_final_metrics(loggers: list[Logger], metrics: dict[str, float]) -> None:
+    """A command's result metrics in every logger, written out now (a CSV or MLflow logger buffers them)."""
+    for logger in loggers:
+        logger.log_metrics(metrics)
+        logger.save()
+
+
 def finish_wandb(loggers: list[Logger], exit_code: int = 0) -> None:
     """Close this run's W&B run, so each run of a sweep gets its own, even in one process."""
     if (wandb := wandb_of(loggers)) is not None:

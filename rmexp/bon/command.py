@@ -37,7 +37,7 @@ from rmexp.errors import UserError, composed_or_exit_2, describe_user_error
 from rmexp.export import load_reward_model
 from rmexp.judged_data import command_line_overrides, with_the_runs_data
 from rmexp.lifecycle import RunStopped, interruption, run_job
-from rmexp.loggers import build_loggers, finish_wandb, wandb_of
+from rmexp.loggers import build_loggers, finish_wandb, log_final_metrics, wandb_of
 from rmexp.score import reward_texts
 from rmexp.summary import print_results_table, write_config, write_json_atomic
 from rmexp.train import train
@@ -163,9 +163,7 @@ def report(rows: list[dict], output_dir: Path, loggers: list[Logger], metrics: d
             {"": rows}, output_dir / "plots" / "bon_pick_length.png", title="best-of-n: length of the pick"
         ),  # fmt: skip
     }
-    for logger in loggers:
-        logger.log_metrics(metrics)
-        logger.save()
+    log_final_metrics(loggers, metrics)
     if (wandb_logger := wandb_of(loggers)) is not None:
         import wandb
 

@@ -39,12 +39,17 @@ def run_curve(run: Run) -> list[dict] | None:
 
 
 def variant_curves(groups: dict[Variant, list[Run]]) -> dict[str, list[dict]]:
-    """Each variant's mean curve over the seeds that wrote one (on the same n grid), by variant label."""
+    """Each variant's mean curve over the seeds that wrote one, by variant label; a variant whose seeds
+    ran different n grids has no mean curve and is left out."""
     curves = {}
     for variant, runs in groups.items():
         found = [curve for curve in map(run_curve, runs) if curve]
-        if found and all([row["n"] for row in curve] == [row["n"] for row in found[0]] for curve in found):
+        if not found:
+            continue
+        try:
             curves[variant.label] = mean_curve(found)
+        except ValueError:  # mean_curve's own check: the seeds' n values differ
+            continue
     return curves
 
 
