@@ -38,12 +38,18 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 bench: $(BENCH_STAMP)
 	$(PY) -m rmexp.bench $(ARGS)
 
+# The suite runs on every core (up to 4): one pytest-xdist worker each, with one torch thread, as two threads
+# per worker would fight over the cores; a module's tests stay on one worker, which builds its fixtures
+# (a trained run, a sweep) once. ARGS="-n 0" runs it in one process.
+PYTEST := $(PY) -m pytest -n auto --maxprocesses 4 --dist loadscope
+test test-fast: export OMP_NUM_THREADS := 1
+
 test: $(STAMP)
-	$(PY) -m pytest $(ARGS)
+	$(PYTEST) $(ARGS)
 
 # the inner loop: everything but the end-to-end tests (CI runs them all, through `make test`)
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not e2e and not gpu" $(ARGS)
+	$(PYTEST) -m "not e2e and not gpu" $(ARGS)
 
 # the GPU tier (tests/gpu): on a machine with CUDA; every test skips without one
 test-gpu: $(STAMP)

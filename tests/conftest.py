@@ -66,10 +66,17 @@ def untrained_run(tmp_path, compose_train) -> Path:
 
 
 def run_entry_point(name: str, args: list[str], capfd=None) -> tuple[int, str]:
-    """(exit code, stderr) of `rmexp-<name> args...`, run in this process; stderr only where `capfd` captures it.
+    """(exit code, stderr) of `rmexp-<name> args...`, run in this process; stderr only where `capfd` captures it."""
+    code, _, stderr = run_command(name, args, capfd)
+    return code, stderr
+
+
+def run_command(name: str, args: list[str], capfd=None) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of `rmexp-<name> args...`, run in this process; the output where `capfd` captures it.
 
     It calls the installed entry point (`cli`, which maps a command line Hydra cannot compose to exit 2),
-    with Hydra's state of any earlier run cleared, as a new process would start.
+    with Hydra's state of any earlier run cleared, as a new process would start: the tests of what a command
+    prints and writes need no process of their own (and its seconds of imports).
     """
     saved_argv = sys.argv
     sys.argv = [f"rmexp-{name}", *args]
@@ -84,7 +91,8 @@ def run_entry_point(name: str, args: list[str], capfd=None) -> tuple[int, str]:
     finally:
         sys.argv = saved_argv
         GlobalHydra.instance().clear()
-    return code, capfd.readouterr().err if capfd else ""
+    output = capfd.readouterr() if capfd else None
+    return code, output.out if output else "", output.err if output else ""
 
 
 def folder_contents(folder: Path) -> dict[str, bytes]:

@@ -68,7 +68,8 @@ def test_every_option_builds_a_module_and_its_data(compose_train, tmp_path, grou
         extra = (
             data_overrides(option, tmp_path) if group == "data" else [*SMALL_LAB, *model_overrides(option, tmp_path)]
         )
-        cfg = compose_train(f"{group}={option}", *extra)
+        # four pairs a batch: SmolLM2's forward pass over the default batch alone takes seconds here
+        cfg = compose_train(f"{group}={option}", *extra, "data.batch_size=4")
         module, datamodule = build(cfg)
         datamodule.setup("fit")
         batch = next(iter(datamodule.train_dataloader()))

@@ -60,15 +60,15 @@ def interrupt_after_first_epoch(run_dir: Path, sig: signal.Signals, *overrides: 
 
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory) -> dict:
+    """The reference, run in this process: only the interrupted run needs one of its own, to be killed."""
     run_dir = tmp_path_factory.mktemp("whole")
-    process = start_cli(run_dir, *SLOW_LAB, *QUIET, "logger=none")
-    _, stderr = process.communicate(timeout=600)
-    assert process.returncode == 0, stderr[-2000:]
+    code, _ = run_entry_point("train", [*SLOW_LAB, *QUIET, "logger=none", f"hydra.run.dir={run_dir}"])
+    assert code == 0
     return json.loads((run_dir / "summary.json").read_text())
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
-def test_a_killed_run_resumes_to_the_metrics_of_the_uninterrupted_one(uninterrupted, tmp_path, sig):
+def test_a_killed_run_resumes_to_the_metrics_of_the_uninterrupted_one(uninterrupted, tmp_path, capfd, sig):
     run_dir = tmp_path / "run"
     logger = ["logger=wandb"] if sig == signal.SIGTERM else ["logger=none"]
     code, stderr = interrupt_after_first_epoch(run_dir, sig, *SLOW_LAB, *QUIET, *logger)
@@ -81,9 +81,8 @@ def test_a_killed_run_resumes_to_the_metrics_of_the_uninterrupted_one(uninterrup
         assert code == -signal.SIGKILL
         assert stopped["status"] == "running"
 
-    process = start_cli(tmp_path / "resume-log", f"resume={run_dir}")
-    _, stderr = process.communicate(timeout=600)
-    assert process.returncode == 0, stderr[-2000:]
+    code, stderr = run_entry_point("train", [f"resume={run_dir}", f"hydra.run.dir={tmp_path / 'resume-log'}"], capfd)
+    assert code == 0, stderr[-2000:]
     resumed = json.loads((run_dir / "summary.json").read_text())
     assert resumed["status"] == "completed"
     assert resumed["overrides"] == stopped["overrides"]  # the run's own, not the resume command's
@@ -95,10 +94,10 @@ def test_a_killed_run_resumes_to_the_metrics_of_the_uninterrupted_one(uninterrup
         assert len(list((run_dir / "wandb").glob(f"offline-run-*-{run_id}"))) == 2
 
 
-def test_resume_names_what_is_missing(tmp_path):
-    process = start_cli(tmp_path / "log", f"resume={tmp_path / 'nowhere'}")
-    _, stderr = process.communicate(timeout=300)
-    assert process.returncode == 2
+def test_resume_names_what_is_missing(tmp_path, capfd):
+    arguments = [f"resume={tmp_path / 'nowhere'}", f"hydra.run.dir={tmp_path / 'log'}"]
+    code, stderr = run_entry_point("train", arguments, capfd)
+    assert code == 2
     assert f"resume={tmp_path / 'nowhere'}: {tmp_path / 'nowhere' / 'config.yaml'} does not exist" in stderr
     assert "Traceback" not in stderr
 

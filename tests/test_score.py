@@ -14,7 +14,7 @@ from rmexp.errors import UserError
 from rmexp.export import export_reward_model
 from rmexp.score import score_file
 
-from .conftest import REPO_ROOT
+from .conftest import REPO_ROOT, run_command
 
 pytestmark = pytest.mark.e2e  # a whole command, a trained model or a process: make test-fast leaves it out
 
@@ -84,28 +84,21 @@ def test_a_file_larger_than_one_chunk_is_scored_in_order(tiny_model, tmp_path, m
     assert [row["reward"] for row in chunked] == pytest.approx([row["reward"] for row in unchunked], abs=1e-5)
 
 
-def test_the_cli_scores_a_file_with_an_exported_model(tiny_model, tmp_path):
+def test_the_cli_scores_a_file_with_an_exported_model(tiny_model, tmp_path, capfd):
     export_reward_model(*tiny_model, tmp_path / "rm")
     source = write_jsonl(tmp_path / "in.jsonl", ROWS)
-    command = [
-        sys.executable,
-        "-m",
-        "rmexp.score",
-        f"reward_model={tmp_path / 'rm'}",
-        f"input={source}",
-        "batch_size=2",
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert "scored 3 rows" in result.stdout
+    arguments = [f"reward_model={tmp_path / 'rm'}", "batch_size=2"]
+    code, stdout, stderr = run_command("score", [*arguments, f"input={source}"], capfd)
+    assert code == 0, stderr[-2000:]
+    assert "scored 3 rows" in stdout
     scored = [json.loads(line) for line in (tmp_path / "in.scored.jsonl").read_text().splitlines()]
     assert all(isinstance(row["reward"], float) for row in scored)
 
     bad = write_jsonl(tmp_path / "bad.jsonl", [{"prompt": "p"}])
-    result = subprocess.run([*command[:-2], f"input={bad}"], capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
-    assert result.returncode == 2
-    assert f"{bad}:1: field 'response': expected a value (the row has ['prompt'])" in result.stderr
-    assert "Traceback" not in result.stderr
+    code, _, stderr = run_command("score", [*arguments, f"input={bad}"], capfd)
+    assert code == 2
+    assert f"{bad}:1: field 'response': expected a value (the row has ['prompt'])" in stderr
+    assert "Traceback" not in stderr
 
 
 def test_a_full_disk_leaves_no_partial_output_and_names_the_file(tiny_model, tmp_path):

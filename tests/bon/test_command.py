@@ -3,7 +3,6 @@
 import csv
 import json
 import logging
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +20,7 @@ from rmexp.data.lab import LabSpec, generate
 from rmexp.data.splits import SPLITS
 from rmexp.errors import UserError
 
-from ..conftest import REPO_ROOT, SMALL_LAB
+from ..conftest import REPO_ROOT, SMALL_LAB, run_command
 
 pytestmark = pytest.mark.e2e  # a whole command, a trained model or a process: make test-fast leaves it out
 
@@ -119,25 +118,23 @@ def test_a_run_folder_without_a_checkpoint_is_refused_and_the_summary_says_so(tm
     assert summary["status"] == "failed" and "best-of-n: " in summary["error"] and "empty_run" in summary["error"]
 
 
-def test_the_cli_prints_the_curve_and_logs_to_wandb(trained_then_bon, tmp_path):
+def test_the_cli_prints_the_curve_and_logs_to_wandb(trained_then_bon, tmp_path, capfd):
     _, run_dir = trained_then_bon
-    command = [sys.executable, "-m", "rmexp.bon.command", *SMALL_LAB, *QUICK, "logger=wandb", f"reward_model={run_dir}",
-               f"hydra.run.dir={tmp_path}"]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT, timeout=300,
-                            env={**os.environ, "WANDB_MODE": "offline"})  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "best-of-n: the pick's expected reward" in result.stdout
+    arguments = [*SMALL_LAB, *QUICK, "logger=wandb", f"reward_model={run_dir}", f"hydra.run.dir={tmp_path}"]
+    code, stdout, stderr = run_command("bon", arguments, capfd)
+    assert code == 0, stderr[-3000:]
+    assert "best-of-n: the pick's expected reward" in stdout
     assert list((tmp_path / "wandb").glob("offline-run-*/run-*.wandb"))
 
 
-def test_in_a_sweep_a_mistake_is_one_line_and_the_other_jobs_go_on(trained_then_bon, tmp_path):
+def test_in_a_sweep_a_mistake_is_one_line_and_the_other_jobs_go_on(trained_then_bon, tmp_path, capfd):
     _, run_dir = trained_then_bon
-    command = [sys.executable, "-m", "rmexp.bon.command", "-m", *SMALL_LAB, *QUICK, f"reward_model={run_dir}",
-               "bon.n_values=[64],[16]", f"hydra.sweep.dir={tmp_path}"]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "error: bon.n_values=[64]: 64 is not a whole number in [1, bon.num_candidates=16]" in result.stderr
-    assert "Traceback" not in result.stderr
+    arguments = ["-m", *SMALL_LAB, *QUICK, f"reward_model={run_dir}", "bon.n_values=[64],[16]",
+                 f"hydra.sweep.dir={tmp_path}"]  # fmt: skip
+    code, _, stderr = run_command("bon", arguments, capfd)
+    assert code == 0, stderr[-3000:]
+    assert "error: bon.n_values=[64]: 64 is not a whole number in [1, bon.num_candidates=16]" in stderr
+    assert "Traceback" not in stderr
     failed, completed = (json.loads((tmp_path / job / "summary.json").read_text()) for job in ("0", "1"))
     assert failed["status"] == "failed" and "bon.n_values=[64]" in failed["error"]
     assert completed["status"] == "completed" and "bon/gold_n16" in completed["metrics"]
