@@ -21,14 +21,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rmexp.data.encoding import MaxLength
 from rmexp.errors import UserError
 from rmexp.hub import check_repo_id
-from rmexp.loggers import logger_configs
+from rmexp.logger_options import logger_configs
 
 # Strict: a quoted number or a boolean is a mistake, not a number (`optimizer.lr=abc` arrives as text).
 SETTINGS = ConfigDict(extra="allow", strict=True, allow_inf_nan=False)
 WholeNumber = Annotated[int, Field(strict=True)]
 Beta = Annotated[float, Field(strict=True, ge=0, lt=1)]
 # Lightning 2's precision values (lightning_fabric.connector._PRECISION_INPUT), listed here so that
-# scoring and evaluation need not import Lightning to check a config; a test keeps the two equal.
+# scoring need not import Lightning to check a config; a test keeps the two equal.
 Precision = Literal[
     64, 32, 16, "64", "32", "16", "bf16", "transformer-engine", "transformer-engine-float16",
     "16-true", "16-mixed", "bf16-true", "bf16-mixed", "32-true", "64-true",

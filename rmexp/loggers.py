@@ -20,19 +20,11 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 from pytorch_lightning.loggers import Logger, WandbLogger
 
+from rmexp.logger_options import logger_configs
+
 log = logging.getLogger(__name__)
 
 JOB_TYPE_LIMIT = 64  # characters: W&B's limit, enforced by `wandb sync`
-
-
-def logger_configs(logger_config: DictConfig | None) -> list[DictConfig]:
-    """The logger configs a run asks for: one per chosen option (a `null` one turned off); a run folder
-    written before the options were named holds a single logger config at the top."""
-    if not logger_config:
-        return []
-    if "_target_" in logger_config:
-        return [logger_config]
-    return [config for config in logger_config.values() if config]
 
 
 def build_loggers(logger_config: DictConfig | None, wandb_id: str | None = None) -> list[Logger]:

@@ -37,7 +37,8 @@ from rmexp.evaluate import report_split
 from rmexp.export import export_reward_model
 from rmexp.hub import push_export
 from rmexp.lifecycle import RunStopped, Terminated, run_job, sigterm_stops_the_run
-from rmexp.loggers import build_loggers, finish_wandb, log_export_artifact, logger_configs, wandb_of
+from rmexp.logger_options import logger_configs
+from rmexp.loggers import build_loggers, finish_wandb, log_export_artifact, wandb_of
 from rmexp.model_card import training_record
 from rmexp.resume import MovedRunFolder, previous_summary, resumed_config
 from rmexp.summary import print_results_table, write_config, write_json_atomic

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "rmexp"
 LAYERS = {
     # pure functions and plain helpers every layer may use
     "errors": 0, "metrics": 0, "devices": 0, "summary": 0, "plots": 0, "checkpointing": 0, "loggers": 0,
-    "run_folder": 0, "atomic_write": 0,
+    "run_folder": 0, "atomic_write": 0, "logger_options": 0,
     "losses": 1,
     "data": 2, "models": 2,
     "modules": 3, "export": 3, "model_card": 3, "hub": 3, "lifecycle": 3,

@@ -6,7 +6,8 @@ import csv
 import pytest
 from omegaconf import OmegaConf
 
-from rmexp.loggers import JOB_TYPE_LIMIT, fitting_job_type, logger_configs, wandb_logger
+from rmexp.logger_options import logger_configs
+from rmexp.loggers import JOB_TYPE_LIMIT, fitting_job_type, wandb_logger
 
 from .conftest import SMALL_LAB
 

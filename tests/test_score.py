@@ -101,6 +101,14 @@ def test_the_cli_scores_a_file_with_an_exported_model(tiny_model, tmp_path, capf
     assert "Traceback" not in stderr
 
 
+def test_scoring_does_not_import_lightning():
+    """rmexp-score starts in the time torch and transformers take to import; Lightning's would add seconds."""
+    probe = "import sys, rmexp.score; print(sorted(name for name in sys.modules if 'lightning' in name))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[]"
+
+
 def test_a_full_disk_leaves_no_partial_output_and_names_the_file(tiny_model, tmp_path):
     export_reward_model(*tiny_model, tmp_path / "rm")
     source = write_jsonl(tmp_path / "in.jsonl", ROWS * 100)
