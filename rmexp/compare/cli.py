@@ -27,7 +27,16 @@ from rich.markup import escape
 from rmexp.compare.caveats import few_seeds, unpaired
 from rmexp.compare.plots import plot_all
 from rmexp.compare.runs import COMPLETED, Run, collect_runs, parse_overrides
-from rmexp.compare.tables import Table, paired_tables, problem_table, spread_table, to_markdown, to_rich, write_csv
+from rmexp.compare.tables import (
+    Table,
+    paired_tables,
+    problem_table,
+    run_table,
+    spread_table,
+    to_markdown,
+    to_rich,
+    write_csv,
+)
 from rmexp.compare.variants import Variant, baseline_counterparts, baseline_problem, group_by_variant
 from rmexp.errors import UserError, exit_on_user_error
 
@@ -119,6 +128,7 @@ def compare(options: argparse.Namespace, console: Console) -> list[Table]:
     else:  # an earlier call's, which would read as this one's
         (output / "paired.csv").unlink(missing_ok=True)
     write_csv([problems], output / "left_out.csv")
+    write_csv([run_table(groups, metrics)], output / "runs.csv")
     command = " ".join(["rmexp-compare", *sys.argv[1:]]) if sys.argv[0].endswith("rmexp-compare") else ""
     (output / "compare.md").write_text(
         f"# Comparison of {len(runs)} runs in {len(groups)} variants\n\n"

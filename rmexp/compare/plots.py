@@ -19,9 +19,27 @@ def file_name(metric: str, suffix: str = "") -> str:
     return metric.replace("/", "_") + suffix + ".png"
 
 
+def tick_labels(variants: list[Variant]) -> tuple[list[str], str]:
+    """Each variant's tick and the axis's label. Where every variant sets the same keys, a tick holds only its
+    values, one per line, and the keys are named once on the axis: a full `key=value` label per column
+    runs into its neighbours' as soon as keys are long (`experiment/feedback_arm=pointwise_per_annotator`)."""
+    keys = [key for key, _ in variants[0].settings] if variants else []
+    if not keys or any([key for key, _ in variant.settings] != keys for variant in variants):
+        return [variant.label.replace(", ", "\n") for variant in variants], ""
+    values = ["\n".join(value for _, value in variant.settings) for variant in variants]
+    return values, keys[0] if len(keys) == 1 else f"{', '.join(keys)} (a line each)"
+
+
 def plot_variants(groups: dict[Variant, list[Run]], metric: str, path: Path, confidence: float = 0.95) -> Path:
+    return save(variants_figure(groups, metric, confidence), path)
+
+
+def variants_figure(groups: dict[Variant, list[Run]], metric: str, confidence: float = 0.95) -> plt.Figure:
     """One column per variant: each seed's value (grey) and the mean with its interval (black)."""
-    figure, axes = plt.subplots(figsize=(max(5.0, 1.3 * len(groups) + 2), 4.5))
+    labels, axis_label = tick_labels(list(groups))
+    widest = max((len(line) for label in labels for line in label.split("\n")), default=0)
+    column = max(1.3, 0.075 * widest)  # inches: a tick line of 8-point text is about 0.065 inch a character
+    figure, axes = plt.subplots(figsize=(max(5.0, column * len(groups) + 2), 4.5))
     for position, runs in enumerate(groups.values()):
         values = seed_values(runs, metric)
         summary = spread(values, confidence)
@@ -29,11 +47,11 @@ def plot_variants(groups: dict[Variant, list[Run]], metric: str, path: Path, con
         if summary.n:
             interval = np.nan_to_num([[summary.mean - summary.ci_low], [summary.ci_high - summary.mean]])
             axes.errorbar(position, summary.mean, yerr=interval, fmt="o", color="black", capsize=5, zorder=3)
-    axes.set_xticks(range(len(groups)), [variant.label.replace(", ", "\n") for variant in groups], fontsize=8)
+    axes.set_xticks(range(len(groups)), labels, fontsize=8)
     axes.set_xlim(-0.6, len(groups) - 0.4)
-    axes.set(ylabel=metric, title=f"{metric}: mean and {confidence:.0%} interval over seeds")
+    axes.set(xlabel=axis_label, ylabel=metric, title=f"{metric}: mean and {confidence:.0%} interval over seeds")
     axes.grid(axis="y", alpha=0.3)
-    return save(figure, path)
+    return figure
 
 
 def numeric_keys(groups: dict[Variant, list[Run]]) -> list[str]:

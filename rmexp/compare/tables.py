@@ -124,6 +124,18 @@ def problem_table(groups: dict[Variant, list[Run]], metrics: list[str]) -> Table
     return Table("runs left out (failed, diverged, missing)", ["variant", "seed", "status", "reason", "folder"], rows)
 
 
+def run_table(groups: dict[Variant, list[Run]], metrics: list[str]) -> Table:
+    """Every run's own value of each metric (blank where it is not a result): the numbers behind each mean,
+    for checking a rerun seed by seed or for statistics of one's own."""
+    rows = [
+        {"variant": variant.label, "seed": run.seed, "status": run.status,
+         **{metric: run.value(metric) for metric in metrics}, "folder": run.folder}
+        for variant, runs in groups.items()
+        for run in runs
+    ]  # fmt: skip
+    return Table("each run", ["variant", "seed", "status", *metrics, "folder"], rows)
+
+
 def to_markdown(table: Table) -> str:
     lines = [
         f"**{table.title}**",

@@ -2,6 +2,7 @@
 
 import csv
 import math
+from pathlib import Path
 
 import pytest
 
@@ -60,6 +61,17 @@ def test_each_variant_is_paired_by_seed_with_the_baseline(compared):
     # Holm over the two tests: 2 * 0.0350987 (on 2 df p = 1 - t / sqrt(t^2 + 2), t = 3 sqrt 3), then 0.070447 * 1
     assert float(listwise["p_holm"]) == pytest.approx(2 * (1 - math.sqrt(27 / 29)), abs=1e-9)  # 0.070197
     assert float(pointwise["p_holm"]) == pytest.approx(pointwise_p, abs=1e-9)
+
+
+def test_each_run_s_own_value_is_listed_and_blank_where_it_is_no_result(compared):
+    output, _ = compared
+    with (output / "runs.csv").open() as file:
+        runs = {(row["variant"], row["seed"]): row for row in csv.DictReader(file)}
+    assert len(runs) == 12  # 3 variants x 4 planned seeds, results or not
+    bt = [runs["loss=bt", seed]["test/gold_accuracy"] for seed in "0123"]
+    assert [float(value) for value in bt[:3]] == pytest.approx([0.80, 0.82, 0.84]) and bt[3] == ""  # seed 3 diverged
+    assert runs["loss=bt", "3"]["status"] == "diverged"
+    assert Path(runs["loss=pointwise_mse", "1"]["folder"]).name == "5"  # jobs 0-3 are bt's seeds, 4-7 pointwise's
 
 
 def test_runs_that_are_not_results_are_listed_with_why(compared):
