@@ -65,7 +65,7 @@ def save(cache_dir: str | Path, key: str, built: dict[str, Any]) -> Path:
     directory = Path(cache_dir)
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory, suffix=".tmp", delete=False) as file:
-        json.dump(to_plain(built), file)
+        file.write(json.dumps(to_plain(built)))  # json.dump encodes in Python, a chunk at a time; dumps in C
     os.chmod(file.name, 0o644)  # a temporary file is private; the cache is for every job of the sweep
     os.replace(file.name, entry_path(directory, key))
     return entry_path(directory, key)
