@@ -1,5 +1,5 @@
-"""Which loggers a run's config asks for, read without Lightning: checking a config to score or
-evaluate with must not cost Lightning's import (seconds on a small machine)."""
+"""Which loggers a run's config asks for, read without Lightning: rmexp-score checks a run's config and
+must not pay for Lightning's import, which it never uses (tests/test_score.py holds it)."""
 
 from omegaconf import DictConfig
 

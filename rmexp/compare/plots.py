@@ -38,7 +38,7 @@ def variants_figure(groups: dict[Variant, list[Run]], metric: str, confidence: f
     """One column per variant: each seed's value (grey) and the mean with its interval (black)."""
     labels, axis_label = tick_labels(list(groups))
     widest = max((len(line) for label in labels for line in label.split("\n")), default=0)
-    column = max(1.3, 0.075 * widest)  # inches: a tick line of 8-point text is about 0.065 inch a character
+    column = max(1.3, 0.075 * widest)  # inches: the width of 8-point characters, with a gap to the next column
     figure, axes = plt.subplots(figsize=(max(5.0, column * len(groups) + 2), 4.5))
     for position, runs in enumerate(groups.values()):
         values = seed_values(runs, metric)
